@@ -1,0 +1,118 @@
+"""The institute's roles: their groups, model permissions and account rules.
+
+Each role is a Django group holding the model-level permissions in
+``ROLE_PERMISSIONS``. Object-level rights (which departments, which classes)
+are django-guardian permissions handled by the permission policy.
+"""
+
+from django.apps import apps as global_apps
+from django.db import DEFAULT_DB_ALIAS, models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    STUDENT = "student", _("Student")
+    CAPTAIN = "captain", _("Captain")
+    TEACHER = "teacher", _("Teacher")
+    REGISTRAR = "registrar", _("Registrar")
+    INSTITUTE_HEAD = "institute_head", _("Institute head")
+
+
+class AccountStatus(models.TextChoices):
+    PENDING = "pending", _("Pending approval")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+class AdmissionStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+# Group names are stored in the database, so they are plain English strings;
+# the admin shows them through ROLE_LABELS where a translation is wanted.
+ROLE_GROUP_NAMES: dict[str, str] = {
+    Role.STUDENT: "Students",
+    Role.CAPTAIN: "Captains",
+    Role.TEACHER: "Teachers",
+    Role.REGISTRAR: "Registrars",
+    Role.INSTITUTE_HEAD: "Institute heads",
+}
+
+STAFF_ROLES = frozenset({Role.TEACHER, Role.REGISTRAR, Role.INSTITUTE_HEAD})
+
+_CRUD = ("add", "change", "delete", "view")
+
+
+def _perms(app_label: str, model: str, actions=_CRUD) -> list[str]:
+    return [f"{app_label}.{action}_{model}" for action in actions]
+
+
+# Model-level permissions per role, as "app_label.codename". A codename whose
+# model does not exist (yet) is skipped, so later issues only add lines here.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.STUDENT: [],
+    Role.CAPTAIN: [],
+    Role.TEACHER: [
+        "wagtailadmin.access_admin",
+        *_perms("records", "department", ["view"]),
+        *_perms("records", "academicsession", ["view"]),
+        *_perms("records", "teacher", ["view"]),
+    ],
+    Role.REGISTRAR: [
+        "wagtailadmin.access_admin",
+        *_perms("records", "user", ["view"]),
+        *_perms("records", "department", ["view"]),
+        *_perms("records", "academicsession", ["view"]),
+        *_perms("records", "teacher"),
+    ],
+    Role.INSTITUTE_HEAD: [
+        "wagtailadmin.access_admin",
+        *_perms("records", "user", ["add", "change", "view"]),
+        *_perms("records", "department"),
+        *_perms("records", "academicsession"),
+        *_perms("records", "teacher"),
+    ],
+}
+
+
+def initial_account_status(role: str) -> str:
+    """Property 1: students and captains start active, teachers pending.
+
+    Registrars and institute heads are created by an administrator and start
+    active.
+    """
+    if role == Role.TEACHER:
+        return AccountStatus.PENDING
+    return AccountStatus.ACTIVE
+
+
+def sync_role_groups(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Create the role groups and give each exactly its listed permissions."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, group_name in ROLE_GROUP_NAMES.items():
+        group, _created = Group.objects.using(using).get_or_create(name=group_name)
+        wanted = ROLE_PERMISSIONS[role]
+        perms = []
+        for dotted in wanted:
+            app_label, codename = dotted.split(".", 1)
+            perms.extend(
+                Permission.objects.using(using).filter(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(perms)
+
+
+def sync_role_groups_after_migrate(
+    sender, *, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs
+):
+    try:
+        apps.get_model("auth", "Group")
+        apps.get_model("auth", "Permission")
+    except LookupError:  # auth not migrated in this (partial) migration plan
+        return
+    sync_role_groups(apps=apps, using=using)

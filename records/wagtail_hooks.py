@@ -1,0 +1,1 @@
+"""Back-office wiring for the records app (viewsets live in viewsets.py)."""

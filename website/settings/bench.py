@@ -1,0 +1,16 @@
+"""Benchmarks: production-like (DEBUG off), on the server `make bench` starts."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "false")
+
+from .base import *  # noqa: E402,F403
+
+SECRET_KEY = "bench-only-insecure-key"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "ENQUEUE_ON_COMMIT": False,
+    }
+}
