@@ -1,14 +1,29 @@
 """The institute's records: people and the structure they belong to."""
 
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import RegexValidator
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .roles import AccountStatus, AdmissionStatus, Role, initial_account_status
-from .validators import validate_bd_mobile
+from .storage import UniqueUploadPath, private_storage
+from .validators import (
+    validate_bd_mobile,
+    validate_birth_certificate,
+    validate_gpa,
+    validate_nid,
+    validate_not_future,
+    validate_passing_year,
+    validate_photo_upload,
+)
 
 
 class CampusdeskUserManager(UserManager):
@@ -77,7 +92,18 @@ class Shift(models.TextChoices):
     DAY = "day", _("Day")
 
 
-SEMESTER_CHOICES = [(n, _("Semester %(n)d") % {"n": n}) for n in range(1, 9)]
+class Semester(models.IntegerChoices):
+    FIRST = 1, _("1st semester")
+    SECOND = 2, _("2nd semester")
+    THIRD = 3, _("3rd semester")
+    FOURTH = 4, _("4th semester")
+    FIFTH = 5, _("5th semester")
+    SIXTH = 6, _("6th semester")
+    SEVENTH = 7, _("7th semester")
+    EIGHTH = 8, _("8th semester")
+
+
+SEMESTERS = range(1, 9)
 
 
 class Department(models.Model):
@@ -209,3 +235,879 @@ class Teacher(models.Model):
 
     def __str__(self) -> str:
         return self.full_name_english
+
+
+class Subject(models.Model):
+    """A course a department teaches in one semester (seed 003's subjects)."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z0-9][A-Z0-9-]{1,19}$",
+                _("Use capital letters, digits and dashes, e.g. 66631 or CST-301."),
+            )
+        ],
+    )
+    name = models.CharField(_("name"), max_length=255)
+    name_bangla = models.CharField(_("name (Bangla)"), max_length=255, blank=True)
+    credits = models.DecimalField(
+        _("credits"),
+        max_digits=3,
+        decimal_places=1,
+        default=Decimal("3.0"),
+        validators=[
+            MinValueValidator(Decimal("0.5")),
+            MaxValueValidator(Decimal("10")),
+        ],
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="subjects",
+    )
+    semester = models.PositiveSmallIntegerField(_("semester"), choices=Semester.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["department__code", "semester", "code"]
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+        indexes = [models.Index(fields=["department", "semester"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class StudentStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    DISCONTINUED = "discontinued", _("Discontinued")
+    GRADUATED = "graduated", _("Graduated")
+    ALUMNI = "alumni", _("Alumni")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+    OTHER = "other", _("Other")
+
+
+class Religion(models.TextChoices):
+    ISLAM = "islam", _("Islam")
+    HINDUISM = "hinduism", _("Hinduism")
+    BUDDHISM = "buddhism", _("Buddhism")
+    CHRISTIANITY = "christianity", _("Christianity")
+    OTHER = "other", _("Other")
+
+
+class BloodGroup(models.TextChoices):
+    A_POS = "A+", "A+"
+    A_NEG = "A-", "A-"
+    B_POS = "B+", "B+"
+    B_NEG = "B-", "B-"
+    AB_POS = "AB+", "AB+"
+    AB_NEG = "AB-", "AB-"
+    O_POS = "O+", "O+"
+    O_NEG = "O-", "O-"
+
+
+class Division(models.TextChoices):
+    BARISHAL = "barishal", _("Barishal")
+    CHATTOGRAM = "chattogram", _("Chattogram")
+    DHAKA = "dhaka", _("Dhaka")
+    KHULNA = "khulna", _("Khulna")
+    MYMENSINGH = "mymensingh", _("Mymensingh")
+    RAJSHAHI = "rajshahi", _("Rajshahi")
+    RANGPUR = "rangpur", _("Rangpur")
+    SYLHET = "sylhet", _("Sylhet")
+
+
+class PreviousExam(models.TextChoices):
+    SSC = "ssc", _("SSC")
+    SSC_VOCATIONAL = "ssc_vocational", _("SSC (Vocational)")
+    DAKHIL = "dakhil", _("Dakhil")
+    DAKHIL_VOCATIONAL = "dakhil_vocational", _("Dakhil (Vocational)")
+    O_LEVEL = "o_level", _("O Level")
+    EQUIVALENT = "equivalent", _("Equivalent")
+
+
+class EducationBoard(models.TextChoices):
+    BARISHAL = "barishal", _("Barishal")
+    CHATTOGRAM = "chattogram", _("Chattogram")
+    CUMILLA = "cumilla", _("Cumilla")
+    DHAKA = "dhaka", _("Dhaka")
+    DINAJPUR = "dinajpur", _("Dinajpur")
+    JASHORE = "jashore", _("Jashore")
+    MYMENSINGH = "mymensingh", _("Mymensingh")
+    RAJSHAHI = "rajshahi", _("Rajshahi")
+    SYLHET = "sylhet", _("Sylhet")
+    MADRASAH = "madrasah", _("Madrasah")
+    TECHNICAL = "technical", _("Technical")
+    OTHER = "other", _("Other")
+
+
+class ExamGroup(models.TextChoices):
+    SCIENCE = "science", _("Science")
+    HUMANITIES = "humanities", _("Humanities")
+    BUSINESS = "business", _("Business Studies")
+    VOCATIONAL = "vocational", _("Vocational")
+    GENERAL = "general", _("General")
+
+
+ADDRESS_PARTS = ("village", "post_office", "upazila", "district", "division")
+
+
+class PersonalDetails(models.Model):
+    """The personal, contact and education fields of seed 000's Admission.
+
+    Shared by Student and (in the workflows issue) the admission application,
+    so an approved application copies field by field.
+    """
+
+    full_name_english = models.CharField(_("full name (English)"), max_length=255)
+    full_name_bangla = models.CharField(_("full name (Bangla)"), max_length=255)
+    father_name = models.CharField(_("father's name"), max_length=255)
+    father_nid = models.CharField(
+        _("father's NID"), max_length=17, blank=True, validators=[validate_nid]
+    )
+    mother_name = models.CharField(_("mother's name"), max_length=255)
+    mother_nid = models.CharField(
+        _("mother's NID"), max_length=17, blank=True, validators=[validate_nid]
+    )
+    date_of_birth = models.DateField(
+        _("date of birth"), validators=[validate_not_future]
+    )
+    birth_certificate_no = models.CharField(
+        _("birth registration number"),
+        max_length=17,
+        blank=True,
+        validators=[validate_birth_certificate],
+    )
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
+    religion = models.CharField(
+        _("religion"), max_length=20, choices=Religion.choices, blank=True
+    )
+    blood_group = models.CharField(
+        _("blood group"), max_length=3, choices=BloodGroup.choices, blank=True
+    )
+
+    mobile_student = models.CharField(
+        _("student's mobile"),
+        max_length=11,
+        blank=True,
+        validators=[validate_bd_mobile],
+    )
+    guardian_mobile = models.CharField(
+        _("guardian's mobile"), max_length=11, validators=[validate_bd_mobile]
+    )
+    email = models.EmailField(_("email"), blank=True)
+    emergency_contact = models.CharField(
+        _("emergency contact"),
+        max_length=255,
+        blank=True,
+        help_text=_("Name, relation and phone number."),
+    )
+    present_village = models.CharField(
+        _("present address: village / road"), max_length=255, blank=True
+    )
+    present_post_office = models.CharField(
+        _("present address: post office"), max_length=100, blank=True
+    )
+    present_upazila = models.CharField(
+        _("present address: upazila"), max_length=100, blank=True
+    )
+    present_district = models.CharField(
+        _("present address: district"), max_length=100, blank=True
+    )
+    present_division = models.CharField(
+        _("present address: division"),
+        max_length=20,
+        choices=Division.choices,
+        blank=True,
+    )
+    permanent_village = models.CharField(
+        _("permanent address: village / road"), max_length=255, blank=True
+    )
+    permanent_post_office = models.CharField(
+        _("permanent address: post office"), max_length=100, blank=True
+    )
+    permanent_upazila = models.CharField(
+        _("permanent address: upazila"), max_length=100, blank=True
+    )
+    permanent_district = models.CharField(
+        _("permanent address: district"), max_length=100, blank=True
+    )
+    permanent_division = models.CharField(
+        _("permanent address: division"),
+        max_length=20,
+        choices=Division.choices,
+        blank=True,
+    )
+
+    previous_exam = models.CharField(
+        _("previous exam"),
+        max_length=20,
+        choices=PreviousExam.choices,
+        default=PreviousExam.SSC,
+    )
+    previous_exam_board = models.CharField(
+        _("board"), max_length=20, choices=EducationBoard.choices, blank=True
+    )
+    previous_exam_group = models.CharField(
+        _("group"), max_length=20, choices=ExamGroup.choices, blank=True
+    )
+    previous_exam_roll = models.CharField(_("exam roll"), max_length=20, blank=True)
+    previous_exam_registration = models.CharField(
+        _("exam registration number"), max_length=20, blank=True
+    )
+    previous_exam_passing_year = models.PositiveSmallIntegerField(
+        _("passing year"), null=True, blank=True, validators=[validate_passing_year]
+    )
+    previous_exam_gpa = models.DecimalField(
+        _("GPA"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[validate_gpa],
+    )
+    previous_institution = models.CharField(
+        _("institution"), max_length=255, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+    def address(self, which: str) -> dict[str, str]:
+        """The address as seed 000's JSON shape (village, postOffice, ...)."""
+        keys = ("village", "postOffice", "upazila", "district", "division")
+        return {
+            key: getattr(self, f"{which}_{part}")
+            for key, part in zip(keys, ADDRESS_PARTS, strict=True)
+        }
+
+    def address_display(self, which: str) -> str:
+        parts = [getattr(self, f"{which}_{part}") for part in ADDRESS_PARTS[:-1]]
+        division = getattr(self, f"get_{which}_division_display")()
+        return ", ".join(p for p in [*parts, division] if p)
+
+
+class StudentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=StudentStatus.ACTIVE)
+
+    def discontinued(self):
+        """Property 9: the discontinued students list."""
+        return self.filter(status=StudentStatus.DISCONTINUED)
+
+    def in_class_group(self, *, department, semester, shift, session):
+        return self.filter(
+            department=department, semester=semester, shift=shift, session=session
+        )
+
+
+class Student(PersonalDetails):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="student_profile",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="students",
+    )
+    semester = models.PositiveSmallIntegerField(
+        _("semester"), choices=Semester.choices, default=Semester.FIRST
+    )
+    shift = models.CharField(_("shift"), max_length=10, choices=Shift.choices)
+    session = models.ForeignKey(
+        AcademicSession,
+        verbose_name=_("session"),
+        on_delete=models.PROTECT,
+        related_name="students",
+    )
+    current_roll_number = models.CharField(
+        _("roll number"), max_length=30, unique=True, editable=False
+    )
+    current_registration_number = models.CharField(
+        _("registration number"), max_length=30, unique=True, editable=False
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=StudentStatus.choices,
+        default=StudentStatus.ACTIVE,
+        db_index=True,
+    )
+    discontinued_reason = models.TextField(_("reason for discontinuing"), blank=True)
+    discontinued_at = models.DateTimeField(_("discontinued at"), null=True, blank=True)
+    photo = models.ImageField(
+        _("photo"),
+        storage=private_storage,
+        upload_to=UniqueUploadPath("students/photos"),
+        blank=True,
+        validators=[validate_photo_upload],
+        help_text=_("JPEG or PNG."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = StudentQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["department__code", "semester", "current_roll_number"]
+        verbose_name = _("student")
+        verbose_name_plural = _("students")
+        indexes = [
+            models.Index(fields=["department", "semester", "shift", "session"]),
+            models.Index(fields=["full_name_english"]),
+            models.Index(fields=["mobile_student"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="discontinued") | ~Q(discontinued_reason=""),
+                name="discontinued_student_has_reason",
+                violation_error_message=_("A discontinued student needs a reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name_english} ({self.current_roll_number})"
+
+    def clean(self):
+        super().clean()
+        if (
+            self.status == StudentStatus.DISCONTINUED
+            and not self.discontinued_reason.strip()
+        ):
+            raise ValidationError(
+                {"discontinued_reason": _("Say why the student is discontinued.")}
+            )
+
+    @property
+    def class_group_label(self) -> str:
+        return f"{self.department.code} · {self.get_semester_display()} · {self.get_shift_display()} · {self.session}"
+
+
+class Alumni(models.Model):
+    student = models.OneToOneField(
+        Student,
+        verbose_name=_("student"),
+        on_delete=models.PROTECT,
+        related_name="alumni",
+    )
+    graduation_year = models.PositiveSmallIntegerField(
+        _("graduation year"),
+        validators=[MinValueValidator(1950), MaxValueValidator(2200)],
+    )
+    current_occupation = models.CharField(
+        _("current occupation"), max_length=255, blank=True
+    )
+    current_organization = models.CharField(
+        _("organisation"), max_length=255, blank=True
+    )
+    contact_mobile = models.CharField(
+        _("contact mobile"), max_length=11, blank=True, validators=[validate_bd_mobile]
+    )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    converted_at = models.DateTimeField(_("converted at"), default=timezone.now)
+    converted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("converted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-graduation_year", "student__full_name_english"]
+        verbose_name = _("alumnus")
+        verbose_name_plural = _("alumni")
+
+    def __str__(self) -> str:
+        return f"{self.student.full_name_english} ({self.graduation_year})"
+
+
+class DocumentKind(models.TextChoices):
+    PHOTO = "photo", _("Photo")
+    SSC_CERTIFICATE = "ssc_certificate", _("SSC certificate")
+    SSC_TRANSCRIPT = "ssc_transcript", _("SSC transcript")
+    BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+    NID = "nid", _("National ID")
+    TESTIMONIAL = "testimonial", _("Testimonial")
+    OTHER = "other", _("Other")
+
+
+class Document(models.Model):
+    """A file attached to a student: stored privately, served with permission."""
+
+    student = models.ForeignKey(
+        Student,
+        verbose_name=_("student"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="documents",
+    )
+    kind = models.CharField(_("type"), max_length=30, choices=DocumentKind.choices)
+    file = models.FileField(
+        _("file"),
+        storage=private_storage,
+        upload_to=UniqueUploadPath("documents"),
+        max_length=255,
+    )
+    original_name = models.CharField(_("original file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class Weekday(models.IntegerChoices):
+    """Class days of a Bangladeshi institute (seed 000 §4), in week order."""
+
+    SUNDAY = 0, _("Sunday")
+    MONDAY = 1, _("Monday")
+    TUESDAY = 2, _("Tuesday")
+    WEDNESDAY = 3, _("Wednesday")
+    THURSDAY = 4, _("Thursday")
+
+    @classmethod
+    def of(cls, day: date) -> "Weekday | None":
+        """The class day of a date, or None on Friday and Saturday."""
+        python_weekday_to_ours = {6: 0, 0: 1, 1: 2, 2: 3, 3: 4}
+        value = python_weekday_to_ours.get(day.weekday())
+        return None if value is None else cls(value)
+
+
+class ClassRoutineQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def for_class_group(self, *, department, semester, shift, session):
+        return self.filter(
+            department=department, semester=semester, shift=shift, session=session
+        )
+
+    def overlapping(self, *, day_of_week, start_time, end_time, session):
+        return self.filter(
+            is_active=True,
+            session=session,
+            day_of_week=day_of_week,
+            start_time__lt=end_time,
+            end_time__gt=start_time,
+        )
+
+
+class ClassRoutine(models.Model):
+    """One weekly class slot of a class group (department, semester, shift, session)."""
+
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="routines",
+    )
+    semester = models.PositiveSmallIntegerField(_("semester"), choices=Semester.choices)
+    shift = models.CharField(_("shift"), max_length=10, choices=Shift.choices)
+    session = models.ForeignKey(
+        AcademicSession,
+        verbose_name=_("session"),
+        on_delete=models.PROTECT,
+        related_name="routines",
+    )
+    day_of_week = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    start_time = models.TimeField(_("starts at"))
+    end_time = models.TimeField(_("ends at"))
+    subject = models.ForeignKey(
+        Subject,
+        verbose_name=_("subject"),
+        on_delete=models.PROTECT,
+        related_name="routines",
+    )
+    teacher = models.ForeignKey(
+        Teacher,
+        verbose_name=_("teacher"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="routines",
+    )
+    room_number = models.CharField(_("room"), max_length=50)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = ClassRoutineQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = [
+            "department__code",
+            "semester",
+            "shift",
+            "day_of_week",
+            "start_time",
+        ]
+        verbose_name = _("class routine slot")
+        verbose_name_plural = _("class routine")
+        indexes = [
+            models.Index(fields=["session", "day_of_week", "start_time"]),
+            models.Index(fields=["department", "semester", "shift", "session"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")),
+                name="routine_starts_before_it_ends",
+                violation_error_message=_("A class must start before it ends."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.department.code} {self.get_semester_display()} {self.get_shift_display()}: "
+            f"{self.get_day_of_week_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M} "
+            f"{self.subject.code}"
+        )
+
+    @property
+    def subject_code(self) -> str:
+        return self.subject.code
+
+    @property
+    def subject_name(self) -> str:
+        return self.subject.name
+
+    @property
+    def time_label(self) -> str:
+        return f"{self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    def clean(self):
+        super().clean()
+        if self.start_time and self.end_time and self.start_time >= self.end_time:
+            raise ValidationError({"end_time": _("A class must start before it ends.")})
+        if (
+            self.subject_id
+            and self.department_id
+            and self.subject.department_id != self.department_id
+        ):
+            raise ValidationError(
+                {
+                    "subject": _("%(subject)s is not a subject of %(department)s.")
+                    % {"subject": self.subject, "department": self.department}
+                }
+            )
+        if self.subject_id and self.semester and self.subject.semester != self.semester:
+            raise ValidationError(
+                {
+                    "subject": _("%(subject)s is taught in semester %(n)d, not %(m)d.")
+                    % {
+                        "subject": self.subject,
+                        "n": self.subject.semester,
+                        "m": self.semester,
+                    }
+                }
+            )
+        self.validate_no_clash()
+
+    def validate_no_clash(self):
+        """Same room, same teacher or same class group: no overlapping slots."""
+        if not (
+            self.is_active
+            and self.session_id
+            and self.start_time
+            and self.end_time
+            and self.day_of_week
+        ):
+            return
+        if self.start_time >= self.end_time:
+            return
+        others = ClassRoutine.objects.overlapping(
+            day_of_week=self.day_of_week,
+            start_time=self.start_time,
+            end_time=self.end_time,
+            session=self.session_id,
+        ).select_related("department", "subject", "teacher")
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        errors = {}
+        for other in others:
+            where = _("%(day)s %(time)s, %(group)s, %(subject)s") % {
+                "day": other.get_day_of_week_display(),
+                "time": other.time_label,
+                "group": f"{other.department.code} {other.get_semester_display()} "
+                f"{other.get_shift_display()}",
+                "subject": other.subject,
+            }
+            if other.room_number.strip().lower() == self.room_number.strip().lower():
+                errors.setdefault(
+                    "room_number",
+                    _("Room %(room)s is already booked: %(where)s.")
+                    % {"room": other.room_number, "where": where},
+                )
+            if self.teacher_id and other.teacher_id == self.teacher_id:
+                errors.setdefault(
+                    "teacher",
+                    _("%(teacher)s already teaches then: %(where)s.")
+                    % {"teacher": other.teacher, "where": where},
+                )
+            if (
+                other.department_id == self.department_id
+                and other.semester == self.semester
+                and other.shift == self.shift
+            ):
+                errors.setdefault(
+                    NON_FIELD_ERRORS,
+                    _("This class group already has a class then: %(where)s.")
+                    % {"where": where},
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+ATTENDANCE_NOT_SCHEDULED = _(
+    "%(group)s has no %(subject)s class on %(day)s in its routine, so attendance "
+    "cannot be taken for it on %(date)s."
+)
+ATTENDANCE_FUTURE = _("Attendance cannot be taken for a future date (%(date)s).")
+
+
+def validate_attendance_slot(
+    *, department, semester, shift, session, subject, day: date
+) -> None:
+    """Attendance only for a subject the class group has on that weekday, not in the future.
+
+    The one rule used by the attendance sheet, the admin form, imports and the API.
+    """
+    if day > timezone.localdate():
+        raise ValidationError({"date": ATTENDANCE_FUTURE % {"date": day.isoformat()}})
+    weekday = Weekday.of(day)
+    scheduled = (
+        weekday is not None
+        and ClassRoutine.objects.active()
+        .for_class_group(
+            department=department, semester=semester, shift=shift, session=session
+        )
+        .filter(subject=subject, day_of_week=weekday)
+        .exists()
+    )
+    if not scheduled:
+        raise ValidationError(
+            {
+                "date": ATTENDANCE_NOT_SCHEDULED
+                % {
+                    "group": f"{department.code} semester {semester} {shift}",
+                    "subject": subject.code,
+                    "day": f"{day:%A}",
+                    "date": day.isoformat(),
+                }
+            }
+        )
+
+
+class AttendanceRecord(models.Model):
+    student = models.ForeignKey(
+        Student,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="attendance",
+    )
+    subject = models.ForeignKey(
+        Subject,
+        verbose_name=_("subject"),
+        on_delete=models.PROTECT,
+        related_name="attendance",
+    )
+    semester = models.PositiveSmallIntegerField(_("semester"), choices=Semester.choices)
+    date = models.DateField(_("date"))
+    is_present = models.BooleanField(_("present"), default=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "subject__code", "student__current_roll_number"]
+        verbose_name = _("attendance record")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "subject", "date"],
+                name="one_attendance_per_student_subject_date",
+                violation_error_message=_(
+                    "Attendance for this student, subject and date is already recorded."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["subject", "date"]),
+            models.Index(fields=["student", "semester"]),
+        ]
+
+    def __str__(self) -> str:
+        mark = _("present") if self.is_present else _("absent")
+        return f"{self.student.current_roll_number} {self.subject.code} {self.date}: {mark}"
+
+    def clean(self):
+        super().clean()
+        if self.student_id and self.subject_id and self.date:
+            student = self.student
+            validate_attendance_slot(
+                department=student.department,
+                semester=self.semester or student.semester,
+                shift=student.shift,
+                session=student.session,
+                subject=self.subject,
+                day=self.date,
+            )
+
+
+class ExamType(models.TextChoices):
+    MIDTERM = "midterm", _("Midterm")
+    FINAL = "final", _("Final")
+    ASSIGNMENT = "assignment", _("Assignment")
+    PRACTICAL = "practical", _("Practical")
+
+
+MARKS_TOTAL_POSITIVE = _("Total marks must be more than 0.")
+MARKS_OUT_OF_RANGE = _("Marks obtained must be between 0 and the total (%(total)s).")
+
+
+class MarksRecord(models.Model):
+    student = models.ForeignKey(
+        Student,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="marks",
+    )
+    subject = models.ForeignKey(
+        Subject,
+        verbose_name=_("subject"),
+        on_delete=models.PROTECT,
+        related_name="marks",
+    )
+    semester = models.PositiveSmallIntegerField(_("semester"), choices=Semester.choices)
+    exam_type = models.CharField(
+        _("exam type"), max_length=20, choices=ExamType.choices
+    )
+    marks_obtained = models.DecimalField(
+        _("marks obtained"), max_digits=5, decimal_places=2
+    )
+    total_marks = models.DecimalField(_("total marks"), max_digits=5, decimal_places=2)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = [
+            "student__current_roll_number",
+            "semester",
+            "subject__code",
+            "exam_type",
+        ]
+        verbose_name = _("marks record")
+        verbose_name_plural = _("marks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "subject", "semester", "exam_type"],
+                name="one_mark_per_student_subject_semester_exam",
+                violation_error_message=_(
+                    "Marks for this student, subject, semester and exam are already recorded."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(total_marks__gt=0),
+                name="marks_total_positive",
+                violation_error_message=MARKS_TOTAL_POSITIVE,
+            ),
+            models.CheckConstraint(
+                condition=Q(marks_obtained__gte=0)
+                & Q(marks_obtained__lte=models.F("total_marks")),
+                name="marks_obtained_within_total",
+                violation_error_message=_(
+                    "Marks obtained must be between 0 and the total."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["subject", "semester", "exam_type"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.student.current_roll_number} {self.subject.code} "
+            f"{self.get_exam_type_display()}: {self.marks_obtained}/{self.total_marks}"
+        )
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.total_marks is not None and self.total_marks <= 0:
+            errors["total_marks"] = MARKS_TOTAL_POSITIVE
+        elif (
+            self.marks_obtained is not None
+            and self.total_marks is not None
+            and not (0 <= self.marks_obtained <= self.total_marks)
+        ):
+            errors["marks_obtained"] = MARKS_OUT_OF_RANGE % {"total": self.total_marks}
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def percentage(self) -> Decimal:
+        return (self.marks_obtained / self.total_marks * 100).quantize(Decimal("0.01"))
+
+
+class NumberSequence(models.Model):
+    """Counters behind roll and registration numbers (one row per key, row-locked)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_value}"

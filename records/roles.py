@@ -52,6 +52,17 @@ def _perms(app_label: str, model: str, actions=_CRUD) -> list[str]:
 
 # Model-level permissions per role, as "app_label.codename". A codename whose
 # model does not exist (yet) is skipped, so later issues only add lines here.
+_RECORDS = [
+    "student",
+    "alumni",
+    "document",
+    "subject",
+    "classroutine",
+    "attendancerecord",
+    "marksrecord",
+    "teacher",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.STUDENT: [],
     Role.CAPTAIN: [],
@@ -60,20 +71,25 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_perms("records", "department", ["view"]),
         *_perms("records", "academicsession", ["view"]),
         *_perms("records", "teacher", ["view"]),
+        *_perms("records", "subject", ["view"]),
+        *_perms("records", "classroutine", ["view"]),
+        *_perms("records", "student", ["view"]),
+        *_perms("records", "attendancerecord", ["add", "change", "view"]),
+        *_perms("records", "marksrecord", ["add", "change", "view"]),
     ],
     Role.REGISTRAR: [
         "wagtailadmin.access_admin",
         *_perms("records", "user", ["view"]),
         *_perms("records", "department", ["view"]),
         *_perms("records", "academicsession", ["view"]),
-        *_perms("records", "teacher"),
+        *[p for model in _RECORDS for p in _perms("records", model)],
     ],
     Role.INSTITUTE_HEAD: [
         "wagtailadmin.access_admin",
         *_perms("records", "user", ["add", "change", "view"]),
         *_perms("records", "department"),
         *_perms("records", "academicsession"),
-        *_perms("records", "teacher"),
+        *[p for model in _RECORDS for p in _perms("records", model)],
     ],
 }
 

@@ -1,12 +1,57 @@
-"""Writes to the institute's records. Each function is one transaction."""
+"""Writes to the institute's records.
 
+Each function is one transaction: lock what it changes, validate with the
+model's own rules (``full_clean``), save, and stamp the history with the
+acting user. Admin views, imports, the API and workflows call these.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from .models import AcademicSession, Department, Teacher, User
+from . import selectors
+from .errors import BusinessRuleError
+from .models import (
+    AcademicSession,
+    Alumni,
+    AttendanceRecord,
+    ClassRoutine,
+    Department,
+    Document,
+    MarksRecord,
+    NumberSequence,
+    Student,
+    StudentStatus,
+    Subject,
+    Teacher,
+    User,
+    Weekday,
+    validate_attendance_slot,
+)
 from .roles import ROLE_GROUP_NAMES, AccountStatus, Role
+from .validators import ALLOWED_UPLOAD_TYPES, sniff_upload
+
+
+def _stamp(instance, acting_user: User | None, reason: str = "") -> None:
+    """Tell simple-history who made this change and why."""
+    if acting_user is not None:
+        instance._history_user = acting_user
+    if reason:
+        instance._change_reason = reason
+
+
+# --- Accounts ---------------------------------------------------------------
 
 
 def user_sync_role_groups(*, user: User) -> None:
@@ -61,6 +106,9 @@ def user_set_account_status(
     return user
 
 
+# --- Structure --------------------------------------------------------------
+
+
 @transaction.atomic
 def department_create(
     *,
@@ -74,6 +122,7 @@ def department_create(
         code=code, name=name, name_bangla=name_bangla, short_name=short_name
     )
     department.full_clean()
+    _stamp(department, acting_user)
     department.save()
     return department
 
@@ -96,6 +145,7 @@ def academic_session_create(
         name=name, start_date=start_date, end_date=end_date, is_current=is_current
     )
     session.full_clean()
+    _stamp(session, acting_user)
     session.save()
     return session
 
@@ -128,5 +178,607 @@ def teacher_create(
         user=user,
     )
     teacher.full_clean()
+    _stamp(teacher, acting_user)
     teacher.save()
     return teacher
+
+
+@transaction.atomic
+def subject_create(
+    *,
+    code: str,
+    name: str,
+    department: Department,
+    semester: int,
+    credits: Decimal = Decimal("3.0"),
+    name_bangla: str = "",
+    acting_user: User | None = None,
+) -> Subject:
+    subject = Subject(
+        code=code,
+        name=name,
+        name_bangla=name_bangla,
+        department=department,
+        semester=semester,
+        credits=credits,
+    )
+    subject.full_clean()
+    _stamp(subject, acting_user)
+    subject.save()
+    return subject
+
+
+# --- Students ----------------------------------------------------------------
+
+
+def _next_in_sequence(key: str) -> int:
+    """Take the next number of a named counter (row-locked; call inside a transaction).
+
+    The UPDATE locks the counter row, so concurrent callers queue up and each
+    gets its own number (Property 8).
+    """
+    for _attempt in range(5):
+        updated = NumberSequence.objects.filter(key=key).update(
+            last_value=F("last_value") + 1
+        )
+        if updated:
+            return NumberSequence.objects.values_list("last_value", flat=True).get(
+                key=key
+            )
+        try:
+            with transaction.atomic():
+                NumberSequence.objects.create(key=key, last_value=1)
+            return 1
+        except IntegrityError:
+            continue  # another transaction created it first: take the update path
+    raise BusinessRuleError(_("Could not reserve a number; please try again."))
+
+
+SHIFT_LETTERS = {"morning": "M", "day": "D"}
+
+
+def student_number_candidates(
+    *, department: Department, session: AcademicSession, shift: str
+):
+    """The next registration and roll number for a new student.
+
+    Registration: ``2026-CST-00042`` (session start year, department, sequence).
+    Roll: ``CST-26M-042`` (department, session, shift, sequence in that shift).
+    Numbers already taken (e.g. by imported students) are skipped.
+    """
+    year = session.start_date.year
+    while True:
+        seq = _next_in_sequence(f"registration:{session.pk}:{department.code}")
+        registration = f"{year}-{department.code}-{seq:05d}"
+        if not Student.objects.filter(
+            current_registration_number=registration
+        ).exists():
+            break
+    while True:
+        seq = _next_in_sequence(f"roll:{session.pk}:{department.code}:{shift}")
+        roll = f"{department.code}-{year % 100:02d}{SHIFT_LETTERS.get(shift, 'X')}-{seq:03d}"
+        if not Student.objects.filter(current_roll_number=roll).exists():
+            break
+    return roll, registration
+
+
+STUDENT_READ_ONLY = {
+    "id",
+    "current_roll_number",
+    "current_registration_number",
+    "status",
+    "discontinued_reason",
+    "discontinued_at",
+    "created_at",
+    "updated_at",
+}
+
+
+@transaction.atomic
+def student_create(
+    *, acting_user: User | None = None, reason: str = "", **fields
+) -> Student:
+    """Admit a student; roll and registration numbers are generated (Property 8)."""
+    bad = STUDENT_READ_ONLY & fields.keys()
+    if bad:
+        raise BusinessRuleError(
+            _("These are set by Campusdesk, not typed in: %(fields)s")
+            % {"fields": ", ".join(sorted(bad))}
+        )
+    student = Student(**fields)
+    # Validate everything except the numbers first, so a bad form burns no number.
+    student.full_clean(exclude=["current_roll_number", "current_registration_number"])
+    student.current_roll_number, student.current_registration_number = (
+        student_number_candidates(
+            department=student.department, session=student.session, shift=student.shift
+        )
+    )
+    _stamp(student, acting_user, reason)
+    student.save()
+    return student
+
+
+@transaction.atomic
+def student_update(
+    *, student: Student, acting_user: User | None = None, reason: str = "", **fields
+) -> Student:
+    bad = STUDENT_READ_ONLY & fields.keys()
+    if bad:
+        raise BusinessRuleError(
+            _("These cannot be changed here: %(fields)s")
+            % {"fields": ", ".join(sorted(bad))}
+        )
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    for name, value in fields.items():
+        setattr(student, name, value)
+    student.full_clean()
+    _stamp(student, acting_user, reason)
+    student.save()
+    return student
+
+
+DISCONTINUE_NEEDS_REASON = _("Say why the student is discontinued.")
+ALREADY_DISCONTINUED = _("%(student)s is already discontinued.")
+
+
+@transaction.atomic
+def student_discontinue(
+    *, student: Student, reason: str, acting_user: User | None = None
+) -> Student:
+    """Property 9: status discontinued, a non-empty reason, and in the discontinued list."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"discontinued_reason": DISCONTINUE_NEEDS_REASON})
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    if student.status == StudentStatus.DISCONTINUED:
+        raise BusinessRuleError(ALREADY_DISCONTINUED % {"student": student})
+    if student.status in (StudentStatus.ALUMNI, StudentStatus.GRADUATED):
+        raise BusinessRuleError(
+            _("%(student)s has graduated and cannot be discontinued.")
+            % {"student": student}
+        )
+    student.status = StudentStatus.DISCONTINUED
+    student.discontinued_reason = reason
+    student.discontinued_at = timezone.now()
+    _stamp(student, acting_user, "discontinued")
+    student.save(
+        update_fields=["status", "discontinued_reason", "discontinued_at", "updated_at"]
+    )
+    return student
+
+
+@transaction.atomic
+def student_reinstate(*, student: Student, acting_user: User | None = None) -> Student:
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    if student.status != StudentStatus.DISCONTINUED:
+        raise BusinessRuleError(
+            _("%(student)s is not discontinued.") % {"student": student}
+        )
+    student.status = StudentStatus.ACTIVE
+    student.discontinued_reason = ""
+    student.discontinued_at = None
+    _stamp(student, acting_user, "reinstated")
+    student.save(
+        update_fields=["status", "discontinued_reason", "discontinued_at", "updated_at"]
+    )
+    return student
+
+
+ALUMNI_MISSING_RESULTS = _(
+    "%(student)s cannot become an alumnus yet: results are missing for semester(s) %(missing)s."
+)
+
+
+@transaction.atomic
+def student_convert_to_alumni(
+    *,
+    student: Student,
+    graduation_year: int,
+    current_occupation: str = "",
+    current_organization: str = "",
+    contact_mobile: str = "",
+    contact_email: str = "",
+    acting_user: User | None = None,
+) -> Alumni:
+    """Property 18: only with results for every semester 1 to 8."""
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    if (
+        student.status == StudentStatus.ALUMNI
+        or Alumni.objects.filter(student=student).exists()
+    ):
+        raise BusinessRuleError(
+            _("%(student)s is already an alumnus.") % {"student": student}
+        )
+    if student.status == StudentStatus.DISCONTINUED:
+        raise BusinessRuleError(
+            _("%(student)s is discontinued and cannot become an alumnus.")
+            % {"student": student}
+        )
+    missing = selectors.student_semesters_missing_results(student=student)
+    if missing:
+        raise BusinessRuleError(
+            ALUMNI_MISSING_RESULTS
+            % {"student": student, "missing": ", ".join(str(n) for n in missing)}
+        )
+    alumni = Alumni(
+        student=student,
+        graduation_year=graduation_year,
+        current_occupation=current_occupation,
+        current_organization=current_organization,
+        contact_mobile=contact_mobile,
+        contact_email=contact_email,
+        converted_by=acting_user,
+    )
+    alumni.full_clean()
+    _stamp(alumni, acting_user, "converted to alumni")
+    alumni.save()
+    student.status = StudentStatus.ALUMNI
+    _stamp(student, acting_user, "converted to alumni")
+    student.save(update_fields=["status", "updated_at"])
+    return alumni
+
+
+# --- Routines ----------------------------------------------------------------
+
+
+def _lock_session(session_id: int) -> None:
+    # Routine writes of one session are serialised, so two clerks cannot book
+    # the same room at the same time in two requests.
+    AcademicSession.objects.select_for_update().filter(pk=session_id).first()
+
+
+@transaction.atomic
+def routine_create(*, acting_user: User | None = None, **fields) -> ClassRoutine:
+    routine = ClassRoutine(**fields)
+    if routine.session_id:
+        _lock_session(routine.session_id)
+    routine.full_clean()
+    _stamp(routine, acting_user)
+    routine.save()
+    return routine
+
+
+@transaction.atomic
+def routine_update(
+    *, routine: ClassRoutine, acting_user: User | None = None, **fields
+) -> ClassRoutine:
+    routine = ClassRoutine.objects.select_for_update().get(pk=routine.pk)
+    for name, value in fields.items():
+        setattr(routine, name, value)
+    _lock_session(routine.session_id)
+    routine.full_clean()
+    _stamp(routine, acting_user)
+    routine.save()
+    return routine
+
+
+# --- Attendance ---------------------------------------------------------------
+
+
+@dataclass
+class SheetResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    present: int = 0
+    absent: int = 0
+
+
+SHEET_WRONG_DAY = _("%(date)s is a %(weekday)s, but this class is on %(day)s.")
+SHEET_UNKNOWN_STUDENTS = _("These students are not in this class: %(ids)s.")
+
+
+@transaction.atomic
+def attendance_sheet_save(
+    *,
+    routine: ClassRoutine,
+    day: date,
+    present: dict[int, bool],
+    notes: dict[int, str] | None = None,
+    acting_user: User | None = None,
+) -> SheetResult:
+    """Save the attendance of a whole class sitting in one go.
+
+    ``present`` maps student id to present/absent for every student of the
+    class group (students left out count as present). Re-saving the same slot
+    and date updates the records; it never duplicates them.
+    """
+    notes = notes or {}
+    if Weekday.of(day) != routine.day_of_week:
+        raise ValidationError(
+            {
+                "date": SHEET_WRONG_DAY
+                % {
+                    "date": day.isoformat(),
+                    "weekday": f"{day:%A}",
+                    "day": routine.get_day_of_week_display(),
+                }
+            }
+        )
+    validate_attendance_slot(
+        department=routine.department,
+        semester=routine.semester,
+        shift=routine.shift,
+        session=routine.session,
+        subject=routine.subject,
+        day=day,
+    )
+    students = list(selectors.class_group_students(routine=routine).only("pk"))
+    ids = {s.pk for s in students}
+    unknown = set(present) - ids
+    if unknown:
+        raise ValidationError(
+            SHEET_UNKNOWN_STUDENTS % {"ids": ", ".join(str(i) for i in sorted(unknown))}
+        )
+    existing = {
+        record.student_id: record
+        for record in AttendanceRecord.objects.select_for_update().filter(
+            subject=routine.subject, date=day, student_id__in=ids
+        )
+    }
+    result = SheetResult()
+    to_create, to_update = [], []
+    for student_id in sorted(ids):
+        is_present = bool(present.get(student_id, True))
+        note = (notes.get(student_id) or "").strip()
+        result.present += is_present
+        result.absent += not is_present
+        record = existing.get(student_id)
+        if record is None:
+            to_create.append(
+                AttendanceRecord(
+                    student_id=student_id,
+                    subject=routine.subject,
+                    semester=routine.semester,
+                    date=day,
+                    is_present=is_present,
+                    notes=note,
+                    recorded_by=acting_user,
+                )
+            )
+        elif record.is_present != is_present or record.notes != note:
+            record.is_present = is_present
+            record.notes = note
+            record.recorded_by = acting_user
+            to_update.append(record)
+        else:
+            result.unchanged += 1
+    if to_create:
+        bulk_create_with_history(
+            to_create,
+            AttendanceRecord,
+            batch_size=500,
+            default_user=acting_user,
+            default_change_reason="attendance sheet",
+        )
+    if to_update:
+        bulk_update_with_history(
+            to_update,
+            AttendanceRecord,
+            ["is_present", "notes", "recorded_by"],
+            batch_size=500,
+            default_user=acting_user,
+            default_change_reason="attendance sheet",
+        )
+    result.created, result.updated = len(to_create), len(to_update)
+    return result
+
+
+@transaction.atomic
+def attendance_record_save(
+    *, record: AttendanceRecord, acting_user: User | None = None
+):
+    """One attendance record from a form (the admin's edit screen)."""
+    record.full_clean()
+    if record.recorded_by_id is None:
+        record.recorded_by = acting_user
+    _stamp(record, acting_user)
+    record.save()
+    return record
+
+
+# --- Marks ---------------------------------------------------------------------
+
+
+@dataclass
+class MarksGridResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    blank: int = 0
+
+
+class MarksGridError(ValidationError):
+    """Per-cell errors of a marks grid: ``cell_errors`` maps student id to messages."""
+
+    def __init__(self, cell_errors: dict[int, str]):
+        self.cell_errors = cell_errors
+        super().__init__(
+            _("%(count)d cell(s) have errors; nothing was saved.")
+            % {"count": len(cell_errors)}
+        )
+
+
+MARK_NOT_A_NUMBER = _("“%(value)s” is not a number.")
+MARK_OUT_OF_RANGE = _("%(value)s is outside 0 to %(total)s.")
+MARK_TOO_PRECISE = _("Use at most two decimal places.")
+
+
+def parse_mark(raw, total: Decimal) -> Decimal | None:
+    """A grid cell as a Decimal, or None when blank; ValidationError when wrong.
+
+    Bangla digits (০-৯) are accepted.
+    """
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        return None
+    text = text.translate(str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789"))
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(MARK_NOT_A_NUMBER % {"value": raw}) from None
+    if not value.is_finite():
+        raise ValidationError(MARK_NOT_A_NUMBER % {"value": raw})
+    if value.as_tuple().exponent < -2:
+        raise ValidationError(MARK_TOO_PRECISE)
+    if not (0 <= value <= total):
+        raise ValidationError(MARK_OUT_OF_RANGE % {"value": text, "total": total})
+    return value
+
+
+@transaction.atomic
+def marks_grid_save(
+    *,
+    subject: Subject,
+    exam_type: str,
+    shift: str,
+    session: AcademicSession,
+    total_marks: Decimal,
+    entries: dict[int, object],
+    remarks: dict[int, str] | None = None,
+    acting_user: User | None = None,
+) -> MarksGridResult:
+    """Save one exam's marks for a whole class group: all cells or none.
+
+    A blank cell leaves that student's stored mark as it is.
+    """
+    remarks = remarks or {}
+    if total_marks is None or total_marks <= 0:
+        raise ValidationError({"total_marks": _("Total marks must be more than 0.")})
+    ids = set(
+        selectors.class_group_students_for(
+            department=subject.department,
+            semester=subject.semester,
+            shift=shift,
+            session=session,
+        ).values_list("pk", flat=True)
+    )
+    cell_errors: dict[int, str] = {}
+    values: dict[int, Decimal] = {}
+    for student_id, raw in entries.items():
+        if student_id not in ids:
+            cell_errors[student_id] = str(_("This student is not in this class."))
+            continue
+        try:
+            value = parse_mark(raw, total_marks)
+        except ValidationError as exc:
+            cell_errors[student_id] = " ".join(str(m) for m in exc.messages)
+            continue
+        if value is not None:
+            values[student_id] = value
+    if cell_errors:
+        raise MarksGridError(cell_errors)
+
+    existing = {
+        m.student_id: m
+        for m in MarksRecord.objects.select_for_update().filter(
+            subject=subject,
+            semester=subject.semester,
+            exam_type=exam_type,
+            student_id__in=ids,
+        )
+    }
+    result = MarksGridResult(blank=len(ids) - len(values))
+    to_create, to_update = [], []
+    for student_id, value in sorted(values.items()):
+        remark = (remarks.get(student_id) or "").strip()
+        record = existing.get(student_id)
+        if record is None:
+            to_create.append(
+                MarksRecord(
+                    student_id=student_id,
+                    subject=subject,
+                    semester=subject.semester,
+                    exam_type=exam_type,
+                    marks_obtained=value,
+                    total_marks=total_marks,
+                    remarks=remark,
+                    recorded_by=acting_user,
+                )
+            )
+        elif (
+            record.marks_obtained != value
+            or record.total_marks != total_marks
+            or record.remarks != remark
+        ):
+            record.marks_obtained, record.total_marks = value, total_marks
+            record.remarks, record.recorded_by = remark, acting_user
+            to_update.append(record)
+        else:
+            result.unchanged += 1
+    if to_create:
+        bulk_create_with_history(
+            to_create,
+            MarksRecord,
+            batch_size=500,
+            default_user=acting_user,
+            default_change_reason="marks entry",
+        )
+    if to_update:
+        bulk_update_with_history(
+            to_update,
+            MarksRecord,
+            ["marks_obtained", "total_marks", "remarks", "recorded_by"],
+            batch_size=500,
+            default_user=acting_user,
+            default_change_reason="marks entry",
+        )
+    result.created, result.updated = len(to_create), len(to_update)
+    return result
+
+
+@transaction.atomic
+def marks_record_save(
+    *, record: MarksRecord, acting_user: User | None = None
+) -> MarksRecord:
+    record.full_clean()
+    if record.recorded_by_id is None:
+        record.recorded_by = acting_user
+    _stamp(record, acting_user)
+    record.save()
+    return record
+
+
+# --- Documents -------------------------------------------------------------------
+
+
+def _safe_original_name(name: str) -> str:
+    base = os.path.basename(name or "file").replace("\x00", "")
+    return base[:255] or "file"
+
+
+@transaction.atomic
+def document_upload(
+    *, student: Student, kind: str, uploaded_file, acting_user: User | None = None
+) -> Document:
+    """Property 23: the file is stored and its row created together, or neither."""
+    content_type = sniff_upload(uploaded_file, ALLOWED_UPLOAD_TYPES)
+    document = Document(
+        student=student,
+        kind=kind,
+        original_name=_safe_original_name(uploaded_file.name),
+        size=uploaded_file.size,
+        content_type=content_type,
+        uploaded_by=acting_user,
+    )
+    document.full_clean(exclude=["file"])
+    extension = ALLOWED_UPLOAD_TYPES[content_type]
+    uploaded_file.seek(0)
+    document.file.save(f"upload{extension}", uploaded_file, save=False)
+    try:
+        _stamp(document, acting_user)
+        document.save()
+    except Exception:
+        document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
+@transaction.atomic
+def document_delete(*, document: Document, acting_user: User | None = None) -> None:
+    """Property 24: the row and the file both go (the file once the row is gone for good)."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    storage, name = document.file.storage, document.file.name
+    _stamp(document, acting_user)
+    document.delete()
+    transaction.on_commit(lambda: storage.delete(name))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("website.accounts")),
+    path("records/", include("records.urls")),
 ]
 
 if settings.DEBUG:

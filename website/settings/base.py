@@ -165,6 +165,14 @@ PRIVATE_MEDIA_ROOT = Path(
     os.environ.get("CAMPUSDESK_PRIVATE_MEDIA_ROOT", VAR_DIR / "private")
 )
 
+# The largest file a user may upload (documents, photos), in bytes.
+CAMPUSDESK_MAX_UPLOAD_BYTES = int(
+    os.environ.get("CAMPUSDESK_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# A 60-student attendance sheet or a marks grid posts a few hundred fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )

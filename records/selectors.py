@@ -1,0 +1,236 @@
+"""Reads of the institute's records: querysets and computed summaries.
+
+Semester results and attendance summaries are computed from the marks and
+attendance records (seed 000's JSON shapes), never typed in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import (
+    SEMESTERS,
+    AttendanceRecord,
+    ClassRoutine,
+    ExamType,
+    MarksRecord,
+    Student,
+    StudentStatus,
+    Subject,
+)
+
+
+def class_group_students_for(
+    *, department, semester, shift, session
+) -> QuerySet[Student]:
+    """Active students of a class group, in roll order."""
+    return (
+        Student.objects.filter(status=StudentStatus.ACTIVE)
+        .in_class_group(
+            department=department, semester=semester, shift=shift, session=session
+        )
+        .order_by("current_roll_number")
+    )
+
+
+def class_group_students(*, routine: ClassRoutine) -> QuerySet[Student]:
+    return class_group_students_for(
+        department=routine.department_id,
+        semester=routine.semester,
+        shift=routine.shift,
+        session=routine.session_id,
+    )
+
+
+# --- Attendance (Property 17) ---------------------------------------------------
+
+
+@dataclass
+class SubjectAttendance:
+    code: str
+    name: str
+    present: int
+    total: int
+
+    @property
+    def percentage(self) -> Decimal:
+        """present / total x 100, to two decimals (Property 17)."""
+        if not self.total:
+            return Decimal("0.00")
+        return (Decimal(self.present) * 100 / Decimal(self.total)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+
+
+@dataclass
+class SemesterAttendance:
+    semester: int
+    subjects: list[SubjectAttendance] = field(default_factory=list)
+
+    @property
+    def average_percentage(self) -> Decimal:
+        if not self.subjects:
+            return Decimal("0.00")
+        total = sum((s.percentage for s in self.subjects), Decimal("0"))
+        return (total / len(self.subjects)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+
+
+def student_attendance_summary(*, student: Student) -> list[SemesterAttendance]:
+    """Per semester, per subject: present, total and percentage (one query)."""
+    rows = (
+        AttendanceRecord.objects.filter(student=student)
+        .values("semester", "subject__code", "subject__name")
+        .annotate(total=Count("id"), present=Count("id", filter=Q(is_present=True)))
+        .order_by("semester", "subject__code")
+    )
+    semesters: dict[int, SemesterAttendance] = {}
+    for row in rows:
+        semester = semesters.setdefault(
+            row["semester"], SemesterAttendance(row["semester"])
+        )
+        semester.subjects.append(
+            SubjectAttendance(
+                code=row["subject__code"],
+                name=row["subject__name"],
+                present=row["present"],
+                total=row["total"],
+            )
+        )
+    return list(semesters.values())
+
+
+# --- Results (Property 18) -----------------------------------------------------------
+
+# Bangladesh Technical Education Board grading, by percentage.
+GRADE_SCALE = [
+    (Decimal(80), "A+", Decimal("4.00")),
+    (Decimal(75), "A", Decimal("3.75")),
+    (Decimal(70), "A-", Decimal("3.50")),
+    (Decimal(65), "B+", Decimal("3.25")),
+    (Decimal(60), "B", Decimal("3.00")),
+    (Decimal(55), "B-", Decimal("2.75")),
+    (Decimal(50), "C+", Decimal("2.50")),
+    (Decimal(45), "C", Decimal("2.25")),
+    (Decimal(40), "D", Decimal("2.00")),
+    (Decimal(0), "F", Decimal("0.00")),
+]
+
+
+def grade_for(percentage: Decimal) -> tuple[str, Decimal]:
+    for floor, letter, point in GRADE_SCALE:
+        if percentage >= floor:
+            return letter, point
+    return "F", Decimal("0.00")
+
+
+@dataclass
+class SubjectResult:
+    code: str
+    name: str
+    credit: Decimal
+    obtained: Decimal
+    total: Decimal
+    exams: dict[str, tuple[Decimal, Decimal]]
+
+    @property
+    def percentage(self) -> Decimal:
+        return (self.obtained * 100 / self.total).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+
+    @property
+    def grade(self) -> str:
+        return grade_for(self.percentage)[0]
+
+    @property
+    def grade_point(self) -> Decimal:
+        return grade_for(self.percentage)[1]
+
+
+@dataclass
+class SemesterResult:
+    semester: int
+    subjects: list[SubjectResult]
+    complete: bool
+
+    @property
+    def gpa(self) -> Decimal | None:
+        credits = sum((s.credit for s in self.subjects), Decimal("0"))
+        if not credits:
+            return None
+        points = sum((s.credit * s.grade_point for s in self.subjects), Decimal("0"))
+        return (points / credits).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    @property
+    def passed(self) -> bool:
+        return self.complete and all(s.grade != "F" for s in self.subjects)
+
+
+def _offered_subjects(department_id: int) -> dict[int, set[int]]:
+    offered: dict[int, set[int]] = defaultdict(set)
+    for subject_id, semester in Subject.objects.filter(
+        department_id=department_id, is_active=True
+    ).values_list("id", "semester"):
+        offered[semester].add(subject_id)
+    return offered
+
+
+def student_semester_results(*, student: Student) -> list[SemesterResult]:
+    """Per semester, per subject: marks of every exam, percentage, grade, GPA.
+
+    A semester is complete when the student has a final-exam mark for every
+    subject their department offers in it (or, where the department lists no
+    subjects for it, at least one final mark).
+    """
+    marks = (
+        MarksRecord.objects.filter(student=student)
+        .select_related("subject")
+        .order_by("semester", "subject__code", "exam_type")
+    )
+    by_semester: dict[int, dict[int, SubjectResult]] = defaultdict(dict)
+    finals: dict[int, set[int]] = defaultdict(set)
+    for mark in marks:
+        subject = mark.subject
+        result = by_semester[mark.semester].get(subject.pk)
+        if result is None:
+            result = SubjectResult(
+                code=subject.code,
+                name=subject.name,
+                credit=subject.credits,
+                obtained=Decimal("0"),
+                total=Decimal("0"),
+                exams={},
+            )
+            by_semester[mark.semester][subject.pk] = result
+        result.obtained += mark.marks_obtained
+        result.total += mark.total_marks
+        result.exams[mark.exam_type] = (mark.marks_obtained, mark.total_marks)
+        if mark.exam_type == ExamType.FINAL:
+            finals[mark.semester].add(subject.pk)
+    offered = _offered_subjects(student.department_id)
+    results = []
+    for semester in sorted(by_semester):
+        needed = offered.get(semester, set())
+        complete = needed <= finals[semester] if needed else bool(finals[semester])
+        results.append(
+            SemesterResult(
+                semester=semester,
+                subjects=list(by_semester[semester].values()),
+                complete=complete,
+            )
+        )
+    return results
+
+
+def student_semesters_missing_results(*, student: Student) -> list[int]:
+    """The semesters 1-8 without a complete result (empty: eligible for alumni)."""
+    complete = {
+        r.semester for r in student_semester_results(student=student) if r.complete
+    }
+    return [n for n in SEMESTERS if n not in complete]
