@@ -9,7 +9,9 @@ from .models import Document, Student
 from .permissions import user_can_view_document, user_can_view_student
 
 
-def _private_file_response(file_field, *, content_type: str, filename: str, inline: bool):
+def _private_file_response(
+    file_field, *, content_type: str, filename: str, inline: bool
+):
     try:
         handle = file_field.open("rb")
     except FileNotFoundError:
@@ -30,7 +32,9 @@ def document_download(request, pk: int):
     # 404, not 403: a guessed id must not tell whether the document exists.
     if not user_can_view_document(request.user, document):
         raise Http404
-    inline = request.GET.get("inline") == "1" and document.content_type.startswith("image/")
+    inline = request.GET.get("inline") == "1" and document.content_type.startswith(
+        "image/"
+    )
     return _private_file_response(
         document.file,
         content_type=document.content_type,
