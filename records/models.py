@@ -25,6 +25,36 @@ from .validators import (
     validate_photo_upload,
 )
 
+NUL_MESSAGE = _("Null characters are not allowed.")
+
+
+class RecordModel(models.Model):
+    """Base of the institute's records: text with NUL bytes is refused per field.
+
+    PostgreSQL cannot store NUL in text; without this a pasted value would be a
+    server error instead of a field error.
+    """
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude:
+                continue
+            value = getattr(self, field.attname, None)
+            if isinstance(value, str) and "\x00" in value:
+                errors.setdefault(field.name, []).append(
+                    ValidationError(NUL_MESSAGE, code="null_characters_not_allowed")
+                )
+        if errors:
+            raise ValidationError(errors)
+
 
 class CampusdeskUserManager(UserManager):
     def _create_user(self, username, email, password, **extra_fields):
@@ -106,7 +136,7 @@ class Semester(models.IntegerChoices):
 SEMESTERS = range(1, 9)
 
 
-class Department(models.Model):
+class Department(RecordModel):
     code = models.CharField(
         _("code"),
         max_length=10,
@@ -144,7 +174,7 @@ class Department(models.Model):
         return self.name
 
 
-class AcademicSession(models.Model):
+class AcademicSession(RecordModel):
     name = models.CharField(
         _("name"),
         max_length=20,
@@ -188,7 +218,7 @@ class TeacherStatus(models.TextChoices):
     RESIGNED = "resigned", _("Resigned")
 
 
-class Teacher(models.Model):
+class Teacher(RecordModel):
     user = models.OneToOneField(
         User,
         verbose_name=_("user account"),
@@ -237,7 +267,7 @@ class Teacher(models.Model):
         return self.full_name_english
 
 
-class Subject(models.Model):
+class Subject(RecordModel):
     """A course a department teaches in one semester (seed 003's subjects)."""
 
     code = models.CharField(
@@ -362,7 +392,7 @@ class ExamGroup(models.TextChoices):
 ADDRESS_PARTS = ("village", "post_office", "upazila", "district", "division")
 
 
-class PersonalDetails(models.Model):
+class PersonalDetails(RecordModel):
     """The personal, contact and education fields of seed 000's Admission.
 
     Shared by Student and (in the workflows issue) the admission application,
@@ -600,7 +630,7 @@ class Student(PersonalDetails):
         return f"{self.department.code} · {self.get_semester_display()} · {self.get_shift_display()} · {self.session}"
 
 
-class Alumni(models.Model):
+class Alumni(RecordModel):
     student = models.OneToOneField(
         Student,
         verbose_name=_("student"),
@@ -652,7 +682,7 @@ class DocumentKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Document(models.Model):
+class Document(RecordModel):
     """A file attached to a student: stored privately, served with permission."""
 
     student = models.ForeignKey(
@@ -730,7 +760,7 @@ class ClassRoutineQuerySet(models.QuerySet):
         )
 
 
-class ClassRoutine(models.Model):
+class ClassRoutine(RecordModel):
     """One weekly class slot of a class group (department, semester, shift, session)."""
 
     department = models.ForeignKey(
@@ -846,7 +876,7 @@ class ClassRoutine(models.Model):
             and self.session_id
             and self.start_time
             and self.end_time
-            and self.day_of_week
+            and self.day_of_week is not None  # Sunday is 0
         ):
             return
         if self.start_time >= self.end_time:
@@ -934,7 +964,7 @@ def validate_attendance_slot(
         )
 
 
-class AttendanceRecord(models.Model):
+class AttendanceRecord(RecordModel):
     student = models.ForeignKey(
         Student,
         verbose_name=_("student"),
@@ -954,6 +984,7 @@ class AttendanceRecord(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
         null=True,
+        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
@@ -1009,7 +1040,7 @@ MARKS_TOTAL_POSITIVE = _("Total marks must be more than 0.")
 MARKS_OUT_OF_RANGE = _("Marks obtained must be between 0 and the total (%(total)s).")
 
 
-class MarksRecord(models.Model):
+class MarksRecord(RecordModel):
     student = models.ForeignKey(
         Student,
         verbose_name=_("student"),
@@ -1034,6 +1065,7 @@ class MarksRecord(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
         null=True,
+        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )

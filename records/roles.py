@@ -126,9 +126,18 @@ def sync_role_groups(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None
 def sync_role_groups_after_migrate(
     sender, *, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs
 ):
+    """Re-sync the role groups after every migrate.
+
+    Our receiver may run before auth's own post_migrate handler has created the
+    permissions of new models, so create them first (it is idempotent).
+    """
+    from django.contrib.auth.management import create_permissions
+
     try:
         apps.get_model("auth", "Group")
         apps.get_model("auth", "Permission")
     except LookupError:  # auth not migrated in this (partial) migration plan
         return
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using, apps=apps)
     sync_role_groups(apps=apps, using=using)

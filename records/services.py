@@ -43,6 +43,17 @@ from .roles import ROLE_GROUP_NAMES, AccountStatus, Role
 from .validators import ALLOWED_UPLOAD_TYPES, sniff_upload
 
 
+def _clean_text(value: str, field: str) -> str:
+    """Free text that reaches a service without a model form: no NUL bytes."""
+    from django.core.validators import ProhibitNullCharactersValidator
+
+    try:
+        ProhibitNullCharactersValidator()(value)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+    return value
+
+
 def _stamp(instance, acting_user: User | None, reason: str = "") -> None:
     """Tell simple-history who made this change and why."""
     if acting_user is not None:
@@ -326,7 +337,7 @@ def student_discontinue(
     *, student: Student, reason: str, acting_user: User | None = None
 ) -> Student:
     """Property 9: status discontinued, a non-empty reason, and in the discontinued list."""
-    reason = (reason or "").strip()
+    reason = _clean_text((reason or "").strip(), "discontinued_reason")
     if not reason:
         raise ValidationError({"discontinued_reason": DISCONTINUE_NEEDS_REASON})
     student = Student.objects.select_for_update().get(pk=student.pk)
@@ -520,7 +531,7 @@ def attendance_sheet_save(
     to_create, to_update = [], []
     for student_id in sorted(ids):
         is_present = bool(present.get(student_id, True))
-        note = (notes.get(student_id) or "").strip()
+        note = _clean_text((notes.get(student_id) or "").strip(), "notes")
         result.present += is_present
         result.absent += not is_present
         record = existing.get(student_id)
@@ -569,9 +580,9 @@ def attendance_record_save(
     *, record: AttendanceRecord, acting_user: User | None = None
 ):
     """One attendance record from a form (the admin's edit screen)."""
-    record.full_clean()
     if record.recorded_by_id is None:
         record.recorded_by = acting_user
+    record.full_clean()
     _stamp(record, acting_user)
     record.save()
     return record
@@ -681,7 +692,7 @@ def marks_grid_save(
     result = MarksGridResult(blank=len(ids) - len(values))
     to_create, to_update = [], []
     for student_id, value in sorted(values.items()):
-        remark = (remarks.get(student_id) or "").strip()
+        remark = _clean_text((remarks.get(student_id) or "").strip(), "remarks")
         record = existing.get(student_id)
         if record is None:
             to_create.append(
@@ -731,9 +742,9 @@ def marks_grid_save(
 def marks_record_save(
     *, record: MarksRecord, acting_user: User | None = None
 ) -> MarksRecord:
-    record.full_clean()
     if record.recorded_by_id is None:
         record.recorded_by = acting_user
+    record.full_clean()
     _stamp(record, acting_user)
     record.save()
     return record
