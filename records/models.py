@@ -924,6 +924,19 @@ class ClassRoutine(RecordModel):
             raise ValidationError(errors)
 
 
+def day_name(day: date) -> str:
+    """The translated weekday name of a date (``%A`` is always English)."""
+    from django.utils.dates import WEEKDAYS
+
+    return str(WEEKDAYS[day.weekday()])
+
+
+def class_group_label(department, semester: int, shift: str) -> str:
+    """E.g. "CST 3rd semester Morning", with translated labels."""
+    code = getattr(department, "code", department)
+    return f"{code} {Semester(semester).label} {Shift(shift).label}"
+
+
 ATTENDANCE_NOT_SCHEDULED = _(
     "%(group)s has no %(subject)s class on %(day)s in its routine, so attendance "
     "cannot be taken for it on %(date)s."
@@ -955,9 +968,9 @@ def validate_attendance_slot(
             {
                 "date": ATTENDANCE_NOT_SCHEDULED
                 % {
-                    "group": f"{department.code} semester {semester} {shift}",
+                    "group": class_group_label(department, semester, shift),
                     "subject": subject.code,
-                    "day": f"{day:%A}",
+                    "day": day_name(day),
                     "date": day.isoformat(),
                 }
             }

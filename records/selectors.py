@@ -234,3 +234,51 @@ def student_semesters_missing_results(*, student: Student) -> list[int]:
         r.semester for r in student_semester_results(student=student) if r.complete
     }
     return [n for n in SEMESTERS if n not in complete]
+
+
+# --- Entry screens (take attendance, marks entry) -------------------------------
+
+
+def academic_session_current():
+    """The session marked current, or None."""
+    from .models import AcademicSession
+
+    return AcademicSession.objects.filter(is_current=True).first()
+
+
+def attendance_slots(*, session) -> QuerySet[ClassRoutine]:
+    """Active routine slots of a session, with what a slot list shows."""
+    return (
+        ClassRoutine.objects.active()
+        .filter(session=session)
+        .select_related("department", "subject", "teacher", "session")
+        .order_by("start_time", "department__code", "semester", "shift")
+    )
+
+
+def attendance_sittings_taken(*, subject_ids, dates) -> set[tuple]:
+    """(subject id, date, shift, session id) of class sittings with attendance."""
+    return set(
+        AttendanceRecord.objects.filter(subject_id__in=subject_ids, date__in=dates)
+        .values_list("subject_id", "date", "student__shift", "student__session_id")
+        .distinct()
+    )
+
+
+def attendance_for_sitting(*, routine: ClassRoutine, day) -> QuerySet[AttendanceRecord]:
+    """The stored attendance of one class sitting (slot and date)."""
+    return AttendanceRecord.objects.filter(
+        subject_id=routine.subject_id,
+        date=day,
+        student__in=class_group_students(routine=routine).values("pk"),
+    ).select_related("recorded_by")
+
+
+def marks_for_grid(*, subject, exam_type: str, student_ids) -> QuerySet[MarksRecord]:
+    """Stored marks of one exam of a subject for the given students."""
+    return MarksRecord.objects.filter(
+        subject=subject,
+        semester=subject.semester,
+        exam_type=exam_type,
+        student_id__in=student_ids,
+    )

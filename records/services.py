@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import selectors
@@ -37,6 +38,7 @@ from .models import (
     Teacher,
     User,
     Weekday,
+    day_name,
     validate_attendance_slot,
 )
 from .roles import ROLE_GROUP_NAMES, AccountStatus, Role
@@ -501,7 +503,7 @@ def attendance_sheet_save(
                 "date": SHEET_WRONG_DAY
                 % {
                     "date": day.isoformat(),
-                    "weekday": f"{day:%A}",
+                    "weekday": day_name(day),
                     "day": routine.get_day_of_week_display(),
                 }
             }
@@ -604,9 +606,14 @@ class MarksGridError(ValidationError):
 
     def __init__(self, cell_errors: dict[int, str]):
         self.cell_errors = cell_errors
+        count = len(cell_errors)
         super().__init__(
-            _("%(count)d cell(s) have errors; nothing was saved.")
-            % {"count": len(cell_errors)}
+            ngettext(
+                "%(count)d cell has an error; nothing was saved.",
+                "%(count)d cells have errors; nothing was saved.",
+                count,
+            )
+            % {"count": count}
         )
 
 
