@@ -1,0 +1,242 @@
+"""List filters of the back-office listings (django-filter, as Wagtail uses them).
+
+Each listing gets the filters a registrar reaches for: the class group
+(department, semester, shift, session), status, and date ranges where records
+are dated. Students are picked by roll number rather than from a select of
+thousands of names.
+"""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.widgets import BooleanRadioSelect
+
+from .models import (
+    AcademicSession,
+    Alumni,
+    AttendanceRecord,
+    ClassRoutine,
+    Department,
+    Document,
+    DocumentKind,
+    ExamType,
+    Gender,
+    MarksRecord,
+    Semester,
+    Shift,
+    Student,
+    StudentStatus,
+    Subject,
+    Teacher,
+    TeacherStatus,
+    Weekday,
+)
+
+
+def _department_filter(field_name="department"):
+    return django_filters.ModelChoiceFilter(
+        field_name=field_name,
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        empty_label=_("All departments"),
+    )
+
+
+def _session_filter(field_name="session"):
+    return django_filters.ModelChoiceFilter(
+        field_name=field_name,
+        label=_("Session"),
+        queryset=AcademicSession.objects.all(),
+        empty_label=_("All sessions"),
+    )
+
+
+def _semester_filter(field_name="semester"):
+    return django_filters.ChoiceFilter(
+        field_name=field_name,
+        label=_("Semester"),
+        choices=Semester.choices,
+        empty_label=_("All semesters"),
+    )
+
+
+def _shift_filter(field_name="shift"):
+    return django_filters.ChoiceFilter(
+        field_name=field_name,
+        label=_("Shift"),
+        choices=Shift.choices,
+        empty_label=_("All"),
+        widget=forms.RadioSelect,
+    )
+
+
+def _subject_filter(field_name="subject"):
+    return django_filters.ModelChoiceFilter(
+        field_name=field_name,
+        label=_("Subject"),
+        queryset=Subject.objects.select_related("department"),
+        empty_label=_("All subjects"),
+    )
+
+
+def _teacher_filter(field_name="teacher"):
+    return django_filters.ModelChoiceFilter(
+        field_name=field_name,
+        label=_("Teacher"),
+        queryset=Teacher.objects.all(),
+        empty_label=_("All teachers"),
+    )
+
+
+def _roll_filter(field_name="student__current_roll_number"):
+    return django_filters.CharFilter(
+        field_name=field_name,
+        lookup_expr="icontains",
+        label=_("Student roll number"),
+    )
+
+
+def _date_range_filter(field_name, label):
+    return django_filters.DateFromToRangeFilter(
+        field_name=field_name, label=label, widget=DateRangePickerWidget
+    )
+
+
+def _boolean_filter(field_name, label):
+    return django_filters.BooleanFilter(
+        field_name=field_name, label=label, widget=BooleanRadioSelect
+    )
+
+
+class StudentFilterSet(WagtailFilterSet):
+    department = _department_filter()
+    semester = _semester_filter()
+    shift = _shift_filter()
+    session = _session_filter()
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=StudentStatus.choices,
+        empty_label=_("All"),
+        widget=forms.RadioSelect,
+    )
+    gender = django_filters.ChoiceFilter(
+        label=_("Gender"),
+        choices=Gender.choices,
+        empty_label=_("All"),
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Student
+        fields = []
+
+
+class TeacherFilterSet(WagtailFilterSet):
+    department = _department_filter()
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=TeacherStatus.choices,
+        empty_label=_("All"),
+        widget=forms.RadioSelect,
+    )
+    joining_date = _date_range_filter("joining_date", _("Joining date"))
+
+    class Meta:
+        model = Teacher
+        fields = []
+
+
+class AlumniFilterSet(WagtailFilterSet):
+    department = _department_filter("student__department")
+    session = _session_filter("student__session")
+    graduation_year = django_filters.NumberFilter(label=_("Graduation year"))
+
+    class Meta:
+        model = Alumni
+        fields = []
+
+
+class DocumentFilterSet(WagtailFilterSet):
+    kind = django_filters.ChoiceFilter(
+        label=_("Type"), choices=DocumentKind.choices, empty_label=_("All types")
+    )
+    department = _department_filter("student__department")
+    session = _session_filter("student__session")
+    roll = _roll_filter()
+    uploaded_at = _date_range_filter("uploaded_at__date", _("Uploaded between"))
+
+    class Meta:
+        model = Document
+        fields = []
+
+
+class AcademicSessionFilterSet(WagtailFilterSet):
+    is_current = _boolean_filter("is_current", _("Current session"))
+
+    class Meta:
+        model = AcademicSession
+        fields = []
+
+
+class SubjectFilterSet(WagtailFilterSet):
+    department = _department_filter()
+    semester = _semester_filter()
+    is_active = _boolean_filter("is_active", _("Active"))
+
+    class Meta:
+        model = Subject
+        fields = []
+
+
+class ClassRoutineFilterSet(WagtailFilterSet):
+    department = _department_filter()
+    semester = _semester_filter()
+    shift = _shift_filter()
+    session = _session_filter()
+    day_of_week = django_filters.ChoiceFilter(
+        label=_("Day"), choices=Weekday.choices, empty_label=_("All days")
+    )
+    subject = _subject_filter()
+    teacher = _teacher_filter()
+    room_number = django_filters.CharFilter(lookup_expr="iexact", label=_("Room"))
+    is_active = _boolean_filter("is_active", _("Active"))
+
+    class Meta:
+        model = ClassRoutine
+        fields = []
+
+
+class AttendanceRecordFilterSet(WagtailFilterSet):
+    date = _date_range_filter("date", _("Date"))
+    department = _department_filter("student__department")
+    semester = _semester_filter()
+    shift = _shift_filter("student__shift")
+    session = _session_filter("student__session")
+    subject = _subject_filter()
+    is_present = _boolean_filter("is_present", _("Present"))
+    roll = _roll_filter()
+
+    class Meta:
+        model = AttendanceRecord
+        fields = []
+
+
+class MarksRecordFilterSet(WagtailFilterSet):
+    exam_type = django_filters.ChoiceFilter(
+        label=_("Exam type"),
+        choices=ExamType.choices,
+        empty_label=_("All"),
+        widget=forms.RadioSelect,
+    )
+    department = _department_filter("student__department")
+    semester = _semester_filter()
+    shift = _shift_filter("student__shift")
+    session = _session_filter("student__session")
+    subject = _subject_filter()
+    recorded_at = _date_range_filter("recorded_at__date", _("Recorded between"))
+    roll = _roll_filter()
+
+    class Meta:
+        model = MarksRecord
+        fields = []
