@@ -16,6 +16,16 @@ class RecordsConfig(AppConfig):
         # post_migrate, so the role groups are re-synced every time.
         post_migrate.connect(sync_role_groups_after_migrate, sender=self)
 
+        # One permission policy for every record model, registered before the
+        # admin's viewsets look for one.
+        from wagtail.permissions import register_permission_policy
+
+        from .permissions import RECORD_TYPES, RecordPermissionPolicy
+
+        for model_name in RECORD_TYPES:
+            model = self.get_model(model_name)
+            register_permission_policy(model, RecordPermissionPolicy(model))
+
 
 class CampusdeskUsersAppConfig(WagtailUsersAppConfig):
     """Wagtail's users app with Campusdesk's user forms (role, account status)."""

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from .roles import AccountStatus, AdmissionStatus, Role, initial_account_status
@@ -169,6 +170,10 @@ class Department(RecordModel):
         ordering = ["name"]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
+        permissions = [
+            ("manage_department", _("Can manage the records of this department")),
+            ("manage_all_departments", _("Can manage the records of every department")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -810,6 +815,10 @@ class ClassRoutine(RecordModel):
         ]
         verbose_name = _("class routine slot")
         verbose_name_plural = _("class routine")
+        permissions = [
+            ("take_attendance", _("Can take attendance for this class")),
+            ("enter_marks", _("Can enter marks for this class")),
+        ]
         indexes = [
             models.Index(fields=["session", "day_of_week", "start_time"]),
             models.Index(fields=["department", "semester", "shift", "session"]),
@@ -1156,3 +1165,34 @@ class NumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last_value}"
+
+
+# --- Object permissions (django-guardian, direct foreign keys: the fast path) -----
+
+
+class DepartmentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("department permission of a user")
+
+
+class DepartmentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Department, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("department permission of a group")
+
+
+class ClassRoutineUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(ClassRoutine, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("class permission of a user")
+
+
+class ClassRoutineGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(ClassRoutine, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("class permission of a group")

@@ -43,55 +43,12 @@ ROLE_GROUP_NAMES: dict[str, str] = {
 
 STAFF_ROLES = frozenset({Role.TEACHER, Role.REGISTRAR, Role.INSTITUTE_HEAD})
 
-_CRUD = ("add", "change", "delete", "view")
 
+def role_permissions(role: str) -> list[str]:
+    """The model permissions of a role's group: derived from the rules table."""
+    from .permissions import model_permissions_for_role
 
-def _perms(app_label: str, model: str, actions=_CRUD) -> list[str]:
-    return [f"{app_label}.{action}_{model}" for action in actions]
-
-
-# Model-level permissions per role, as "app_label.codename". A codename whose
-# model does not exist (yet) is skipped, so later issues only add lines here.
-_RECORDS = [
-    "student",
-    "alumni",
-    "document",
-    "subject",
-    "classroutine",
-    "attendancerecord",
-    "marksrecord",
-    "teacher",
-]
-
-ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.STUDENT: [],
-    Role.CAPTAIN: [],
-    Role.TEACHER: [
-        "wagtailadmin.access_admin",
-        *_perms("records", "department", ["view"]),
-        *_perms("records", "academicsession", ["view"]),
-        *_perms("records", "teacher", ["view"]),
-        *_perms("records", "subject", ["view"]),
-        *_perms("records", "classroutine", ["view"]),
-        *_perms("records", "student", ["view"]),
-        *_perms("records", "attendancerecord", ["add", "change", "view"]),
-        *_perms("records", "marksrecord", ["add", "change", "view"]),
-    ],
-    Role.REGISTRAR: [
-        "wagtailadmin.access_admin",
-        *_perms("records", "user", ["view"]),
-        *_perms("records", "department", ["view"]),
-        *_perms("records", "academicsession", ["view"]),
-        *[p for model in _RECORDS for p in _perms("records", model)],
-    ],
-    Role.INSTITUTE_HEAD: [
-        "wagtailadmin.access_admin",
-        *_perms("records", "user", ["add", "change", "view"]),
-        *_perms("records", "department"),
-        *_perms("records", "academicsession"),
-        *[p for model in _RECORDS for p in _perms("records", model)],
-    ],
-}
+    return model_permissions_for_role(role)
 
 
 def initial_account_status(role: str) -> str:
@@ -111,7 +68,7 @@ def sync_role_groups(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None
     Permission = apps.get_model("auth", "Permission")
     for role, group_name in ROLE_GROUP_NAMES.items():
         group, _created = Group.objects.using(using).get_or_create(name=group_name)
-        wanted = ROLE_PERMISSIONS[role]
+        wanted = role_permissions(role)
         perms = []
         for dotted in wanted:
             app_label, codename = dotted.split(".", 1)

@@ -322,12 +322,31 @@ def student_update(
             % {"fields": ", ".join(sorted(bad))}
         )
     student = Student.objects.select_for_update().get(pk=student.pk)
+    group_before = _class_group_of(student)
     for name, value in fields.items():
         setattr(student, name, value)
     student.full_clean()
     _stamp(student, acting_user, reason)
     student.save()
+    if student.user_id and student.user.role == Role.CAPTAIN:
+        # A captain who moves class keeps attendance rights only for the new one.
+        for group in {group_before, _class_group_of(student)}:
+            class_group_sync_grants(**group_dict(group))
     return student
+
+
+def _class_group_of(student: Student) -> tuple:
+    return (student.department_id, student.semester, student.shift, student.session_id)
+
+
+def group_dict(group: tuple) -> dict:
+    department_id, semester, shift, session_id = group
+    return {
+        "department_id": department_id,
+        "semester": semester,
+        "shift": shift,
+        "session_id": session_id,
+    }
 
 
 DISCONTINUE_NEEDS_REASON = _("Say why the student is discontinued.")
@@ -448,6 +467,7 @@ def routine_create(*, acting_user: User | None = None, **fields) -> ClassRoutine
     routine.full_clean()
     _stamp(routine, acting_user)
     routine.save()
+    routine_sync_grants(routine=routine)
     return routine
 
 
@@ -462,6 +482,7 @@ def routine_update(
     routine.full_clean()
     _stamp(routine, acting_user)
     routine.save()
+    routine_sync_grants(routine=routine)
     return routine
 
 
@@ -800,3 +821,155 @@ def document_delete(*, document: Document, acting_user: User | None = None) -> N
     _stamp(document, acting_user)
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- Object permissions (granted and revoked by their cause) --------------------------
+
+ROUTINE_PERMS = ("take_attendance", "enter_marks")
+
+
+def routine_sync_grants(*, routine: ClassRoutine) -> None:
+    """Give a slot's object permissions to exactly those its cause names.
+
+    The slot's teacher (their user account) may take attendance and enter
+    marks; the captains of the class group may take attendance. Anyone else
+    holding these permissions on the slot loses them. Inactive slots grant
+    nothing.
+    """
+    from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
+
+    wanted: dict[int, set[str]] = {}
+    if routine.is_active:
+        teacher_user_id = (
+            Teacher.objects.filter(pk=routine.teacher_id)
+            .values_list("user_id", flat=True)
+            .first()
+            if routine.teacher_id
+            else None
+        )
+        if teacher_user_id:
+            wanted.setdefault(teacher_user_id, set()).update(ROUTINE_PERMS)
+        captains = selectors.class_group_students(routine=routine).filter(
+            user__role=Role.CAPTAIN
+        )
+        for user_id in captains.values_list("user_id", flat=True):
+            wanted.setdefault(user_id, set()).add("take_attendance")
+    holders = get_users_with_perms(
+        routine, attach_perms=True, with_superusers=False, with_group_users=False
+    )
+    for user, perms in holders.items():
+        for perm in set(perms) & set(ROUTINE_PERMS):
+            if perm not in wanted.get(user.pk, set()):
+                remove_perm(f"records.{perm}", user, routine)
+    held = {user.pk: set(perms) for user, perms in holders.items()}
+    users = {u.pk: u for u in User.objects.filter(pk__in=wanted)}
+    for user_id, perms in wanted.items():
+        for perm in perms - held.get(user_id, set()):
+            assign_perm(f"records.{perm}", users[user_id], routine)
+
+
+def class_group_sync_grants(*, department_id, semester, shift, session_id) -> None:
+    for routine in ClassRoutine.objects.for_class_group(
+        department=department_id, semester=semester, shift=shift, session=session_id
+    ):
+        routine_sync_grants(routine=routine)
+
+
+@transaction.atomic
+def registrar_set_departments(
+    *,
+    user: User,
+    departments,
+    all_departments: bool = False,
+    acting_user: User | None = None,
+) -> User:
+    """A registrar's scope: institute-wide, or exactly these departments."""
+    from django.contrib.auth.models import Permission
+    from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role != Role.REGISTRAR:
+        raise BusinessRuleError(
+            _("%(user)s is not a registrar; only registrars have departments.")
+            % {"user": user.get_username()}
+        )
+    everything = Permission.objects.get(
+        content_type__app_label="records", codename="manage_all_departments"
+    )
+    if all_departments:
+        user.user_permissions.add(everything)
+    else:
+        user.user_permissions.remove(everything)
+    wanted = {d.pk: d for d in departments}
+    current = get_objects_for_user(
+        user,
+        "records.manage_department",
+        klass=Department,
+        use_groups=False,
+        with_superuser=False,
+        accept_global_perms=False,
+    )
+    for department in current:
+        if department.pk not in wanted:
+            remove_perm("records.manage_department", user, department)
+    current_ids = {d.pk for d in current}
+    for pk, department in wanted.items():
+        if pk not in current_ids:
+            assign_perm("records.manage_department", user, department)
+    return user
+
+
+@transaction.atomic
+def captain_appoint(*, student: Student, acting_user: User | None = None) -> Student:
+    """Make a student the captain of their class group (they must have an account)."""
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    if student.user_id is None:
+        raise BusinessRuleError(
+            _("%(student)s has no sign-in account, so cannot be a captain.")
+            % {"student": student}
+        )
+    if student.status != StudentStatus.ACTIVE:
+        raise BusinessRuleError(_("Only an active student can be a captain."))
+    user_change_role(user=student.user, role=Role.CAPTAIN, acting_user=acting_user)
+    class_group_sync_grants(
+        department_id=student.department_id,
+        semester=student.semester,
+        shift=student.shift,
+        session_id=student.session_id,
+    )
+    return student
+
+
+@transaction.atomic
+def captain_dismiss(*, student: Student, acting_user: User | None = None) -> Student:
+    student = Student.objects.select_for_update().get(pk=student.pk)
+    if student.user_id is None or student.user.role != Role.CAPTAIN:
+        raise BusinessRuleError(
+            _("%(student)s is not a captain.") % {"student": student}
+        )
+    user_change_role(user=student.user, role=Role.STUDENT, acting_user=acting_user)
+    class_group_sync_grants(
+        department_id=student.department_id,
+        semester=student.semester,
+        shift=student.shift,
+        session_id=student.session_id,
+    )
+    return student
+
+
+@transaction.atomic
+def teacher_update(
+    *, teacher: Teacher, acting_user: User | None = None, **fields
+) -> Teacher:
+    """Edit a teacher; a new user account takes over the teacher's class grants."""
+    teacher = Teacher.objects.select_for_update().get(pk=teacher.pk)
+    old_user_id = teacher.user_id
+    for name, value in fields.items():
+        setattr(teacher, name, value)
+    teacher.full_clean()
+    _stamp(teacher, acting_user)
+    teacher.save()
+    if teacher.user_id != old_user_id:
+        for routine in ClassRoutine.objects.filter(teacher=teacher):
+            routine_sync_grants(routine=routine)
+    return teacher

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -33,6 +34,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.models import CopyViewMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import Button, HeaderButton
@@ -62,6 +64,16 @@ from .models import (
     StudentStatus,
     Subject,
     Teacher,
+)
+from .permissions import (
+    ADD,
+    CHANGE,
+    DELETE,
+    HISTORY,
+    VIEW,
+    scope_queryset,
+    user_can,
+    user_can_place,
 )
 from .roles import initial_account_status
 from .services import user_sync_role_groups
@@ -133,6 +145,91 @@ def form_model_values(form, names=None) -> dict:
     } & set(form.fields)
     names = model_fields if names is None else model_fields & set(names)
     return {name: getattr(form.instance, name) for name in sorted(names)}
+
+
+# --- One permission policy for every records view -------------------------------------
+
+SCOPE_REFUSED = _(
+    "You may only keep records of your own departments or classes here; "
+    "this one would be outside them."
+)
+
+
+class ScopedIndexMixin:
+    """Listings and their spreadsheet exports hold only what the user may see."""
+
+    def get_base_queryset(self):
+        return scope_queryset(self.request.user, super().get_base_queryset(), VIEW)
+
+
+class ScopedObjectMixin:
+    """A record outside the user's scope answers 404: its existence does not leak."""
+
+    scope_action = VIEW
+
+    def get_object(self, *args, **kwargs):
+        instance = super().get_object(*args, **kwargs)
+        if not user_can(self.request.user, self.scope_action, instance):
+            raise Http404
+        return instance
+
+
+class ScopedSaveMixin:
+    """What is saved must land inside the user's scope (e.g. their departments)."""
+
+    scope_save_action = ADD
+
+    def save_instance(self):
+        if not user_can_place(
+            self.request.user, self.scope_save_action, self.form.instance
+        ):
+            raise ValidationError(SCOPE_REFUSED)
+        return super().save_instance()
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as exc:
+            # Views without ServiceFormMixin: show the refusal on the form.
+            add_validation_errors(form, exc, None)
+            return self.form_invalid(form)
+
+
+_SCOPED_VIEWS: dict[type, type] = {}
+
+
+def scoped_view_class(view_class: type) -> type:
+    """The same view class, narrowed by the permission policy."""
+    if view_class in _SCOPED_VIEWS:
+        return _SCOPED_VIEWS[view_class]
+    bases: list[type] = []
+    attrs: dict = {}
+    if issubclass(view_class, generic.IndexView):
+        bases.append(ScopedIndexMixin)
+    elif issubclass(view_class, generic.CreateView):
+        bases.append(ScopedSaveMixin)
+        attrs["scope_save_action"] = ADD
+        if issubclass(view_class, CopyViewMixin):
+            bases.insert(0, ScopedObjectMixin)
+            attrs["scope_action"] = VIEW
+    elif issubclass(view_class, generic.EditView):
+        bases += [ScopedObjectMixin, ScopedSaveMixin]
+        attrs.update(scope_action=CHANGE, scope_save_action=CHANGE)
+    elif issubclass(view_class, generic.DeleteView):
+        bases.append(ScopedObjectMixin)
+        attrs["scope_action"] = DELETE
+    elif issubclass(view_class, generic.HistoryView):
+        bases.append(ScopedObjectMixin)
+        attrs["scope_action"] = HISTORY
+    elif issubclass(view_class, (generic.InspectView, UsageView)):
+        bases.append(ScopedObjectMixin)
+        attrs["scope_action"] = VIEW
+    if not bases:
+        _SCOPED_VIEWS[view_class] = view_class
+        return view_class
+    scoped = type(f"Scoped{view_class.__name__}", (*bases, view_class), attrs)
+    _SCOPED_VIEWS[view_class] = scoped
+    return scoped
 
 
 class RecordIndexView(generic.IndexView):
@@ -268,6 +365,9 @@ class RecordViewSet(ModelViewSet):
     delete_view_class = ProtectedDeleteView
     list_select_related = ()
     title_links_to_inspect = False
+
+    def construct_view(self, view_class, **kwargs):
+        return super().construct_view(scoped_view_class(view_class), **kwargs)
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(
@@ -758,6 +858,8 @@ class StudentActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormV
         self.object = get_object_or_404(
             Student.objects.select_related("department", "session"), pk=kwargs["pk"]
         )
+        if not user_can(request.user, CHANGE, self.object):
+            raise Http404
 
     def get_page_subtitle(self):
         return str(self.object)

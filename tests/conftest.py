@@ -44,7 +44,11 @@ def make_user(db):
 
 @pytest.fixture
 def registrar(make_user):
-    return make_user(Role.REGISTRAR, username="registrar1")
+    """An institute-wide registrar (every department)."""
+    from records import services
+
+    user = make_user(Role.REGISTRAR, username="registrar1")
+    return services.registrar_set_departments(user=user, departments=[], all_departments=True)
 
 
 @pytest.fixture
