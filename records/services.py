@@ -376,6 +376,9 @@ def student_discontinue(
     student.save(
         update_fields=["status", "discontinued_reason", "discontinued_at", "updated_at"]
     )
+    if student.user_id and student.user.role == Role.CAPTAIN:
+        # A discontinued captain no longer takes attendance.
+        class_group_sync_grants(**group_dict(_class_group_of(student)))
     return student
 
 

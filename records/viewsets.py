@@ -488,9 +488,19 @@ class SubjectViewSet(RecordViewSet):
 # --- Teachers ------------------------------------------------------------------------
 
 
+class TeacherEditView(ServiceEditView):
+    def update(self, form):
+        return services.teacher_update(
+            teacher=self.object,
+            acting_user=self.request.user,
+            **form_model_values(form, form.changed_data),
+        )
+
+
 class TeacherViewSet(RecordViewSet):
     model = Teacher
     name = "teachers"
+    edit_view_class = TeacherEditView
     icon = "user"
     menu_label = _("Teachers")
     filterset_class = filters.TeacherFilterSet
