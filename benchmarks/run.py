@@ -17,7 +17,7 @@ import importlib
 import os
 import sys
 
-MODULES = ["benchmarks.bench_foundation"]
+MODULES = ["benchmarks.bench_foundation", "benchmarks.bench_records"]
 
 
 class Reporter:
