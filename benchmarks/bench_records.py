@@ -65,6 +65,9 @@ def run(report) -> None:
     registrar = services.user_create(
         username="bench-registrar", password=None, role=Role.REGISTRAR
     )
+    registrar = services.registrar_set_departments(
+        user=registrar, departments=[], all_departments=True
+    )
     superuser = User.objects.create_superuser("bench-admin", password=None)
     client = Client()
     client.force_login(registrar)

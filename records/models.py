@@ -890,12 +890,25 @@ class ClassRoutine(RecordModel):
             return
         if self.start_time >= self.end_time:
             return
-        others = ClassRoutine.objects.overlapping(
-            day_of_week=self.day_of_week,
-            start_time=self.start_time,
-            end_time=self.end_time,
-            session=self.session_id,
-        ).select_related("department", "subject", "teacher")
+        same_room = Q(room_number__iexact=self.room_number.strip())
+        same_teacher = (
+            Q(teacher_id=self.teacher_id) if self.teacher_id else Q(pk__in=[])
+        )
+        same_group = Q(
+            department_id=self.department_id, semester=self.semester, shift=self.shift
+        )
+        # Only real clashes come back from the database; the message is built
+        # for those few rows alone.
+        others = (
+            ClassRoutine.objects.overlapping(
+                day_of_week=self.day_of_week,
+                start_time=self.start_time,
+                end_time=self.end_time,
+                session=self.session_id,
+            )
+            .filter(same_room | same_teacher | same_group)
+            .select_related("department", "subject", "teacher")
+        )
         if self.pk:
             others = others.exclude(pk=self.pk)
         errors = {}

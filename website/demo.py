@@ -678,6 +678,8 @@ class DemoLogin:
 DEMO_USERS = [
     DemoLogin(Role.INSTITUTE_HEAD, "head", "Shafiqul Islam Chowdhury"),
     DemoLogin(Role.REGISTRAR, "registrar", "Rahima Khatun"),
+    # A registrar who keeps only the Computer department's records.
+    DemoLogin(Role.REGISTRAR, "registrar-cst", "Kamrul Islam Sheikh"),
     DemoLogin(Role.TEACHER, "teacher", "Tanvir Ahmed Sarkar"),
     DemoLogin(Role.CAPTAIN, "captain", "Nusrat Jahan Mia"),
     DemoLogin(Role.STUDENT, "student", "Arif Hossain Talukder"),
@@ -1131,6 +1133,7 @@ def build_demo_institute(
         )
 
     users = _demo_users()
+    _registrar_scopes(users, departments)
     teachers = _teachers(rng, departments, users)
     step("departments, session, logins and teachers")
     subjects = _subjects(departments, users["registrar"])
@@ -1151,7 +1154,34 @@ def build_demo_institute(
             attendance_weeks=attendance_weeks,
             step=step,
         ).build()
+    _appoint_demo_captain(users["captain"])
     return DEMO_USERS
+
+
+def _registrar_scopes(users, departments) -> None:
+    """ "registrar" keeps every department's records, "registrar-cst" only CST's."""
+    if not users["registrar"].has_perm("records.manage_all_departments"):
+        services.registrar_set_departments(
+            user=users["registrar"], departments=[], all_departments=True
+        )
+    services.registrar_set_departments(
+        user=users["registrar-cst"], departments=[departments["CST"]]
+    )
+
+
+def _appoint_demo_captain(user) -> None:
+    """The demo captain takes attendance for their class group's routine."""
+    student = Student.objects.filter(user=user).first()
+    if student is not None and not user.has_perm(
+        "records.take_attendance",
+        ClassRoutine.objects.for_class_group(
+            department=student.department_id,
+            semester=student.semester,
+            shift=student.shift,
+            session=student.session_id,
+        ).first(),
+    ):
+        services.captain_appoint(student=student)
 
 
 class _Stopwatch:

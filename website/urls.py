@@ -13,6 +13,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("website.accounts")),
     path("records/", include("records.urls")),
+    path("portal/", include("website.portal")),
 ]
 
 if settings.DEBUG:

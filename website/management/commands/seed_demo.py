@@ -51,10 +51,10 @@ class Command(BaseCommand):
             return
         password = settings.CAMPUSDESK_DEMO_PASSWORD
         self.stdout.write(self.style.SUCCESS("Demo institute ready. Demo logins:"))
-        self.stdout.write(f"  {'role':<16} {'username':<12} password")
+        self.stdout.write(f"  {'role':<16} {'username':<14} password")
         for login in logins:
             self.stdout.write(
-                f"  {login.role.label:<16} {login.username:<12} {password}"
+                f"  {login.role.label:<16} {login.username:<14} {password}"
             )
         self.stdout.write(
             "  Staff sign in at http://127.0.0.1:8000/admin/ ; "
