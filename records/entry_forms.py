@@ -39,6 +39,10 @@ PRESENT, ABSENT = "present", "absent"
 
 SHEET_BAD_ROWS = _("The sheet was sent with rows that are not students: %(keys)s.")
 SHEET_BAD_STATUS = _("Choose present or absent for every student.")
+MARKS_CLASS_NOT_YOURS = _(
+    "You do not enter marks for %(subject)s in the %(shift)s shift: no class of "
+    "yours in the routine matches."
+)
 
 
 def latest_class_date(day_of_week: int, *, today: date) -> date:
@@ -181,12 +185,40 @@ class MarksGridChooserForm(forms.Form):
         empty_label=None,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, allowed_classes=None, **kwargs):
+        """``allowed_classes``: the (subject id, shift) pairs the user may enter
+        marks for (``permissions.routines_for_marks``); None offers every subject.
+        """
         super().__init__(*args, **kwargs)
+        self.allowed_classes = (
+            None if allowed_classes is None else frozenset(allowed_classes)
+        )
+        if self.allowed_classes is not None:
+            self.fields["subject"].queryset = self.fields["subject"].queryset.filter(
+                pk__in=sorted(
+                    {subject_id for subject_id, _shift in self.allowed_classes}
+                )
+            )
         self.fields["subject"].label_from_instance = lambda subject: (
             f"{subject.department.code} · "
             f"{subject.get_semester_display()} · {subject.code} {subject.name}"
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        subject, shift = cleaned.get("subject"), cleaned.get("shift")
+        if (
+            self.allowed_classes is not None
+            and subject is not None
+            and shift
+            and (subject.pk, shift) not in self.allowed_classes
+        ):
+            self.add_error(
+                "shift",
+                MARKS_CLASS_NOT_YOURS
+                % {"subject": subject.code, "shift": Shift(shift).label},
+            )
+        return cleaned
 
 
 class MarksGridForm(MarksGridChooserForm):

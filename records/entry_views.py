@@ -4,6 +4,11 @@ Each screen is a Wagtail ``ViewSet`` so the "Attendance and marks" menu group
 in ``viewsets.py`` can include it. The views only read the request and render;
 the rules and the writes are ``services.attendance_sheet_save`` and
 ``services.marks_grid_save`` (one transaction each, all or nothing).
+
+Who reaches which class is the permission policy's answer
+(``records.permissions``): the slot list and the marks chooser offer only the
+routines ``routines_for_attendance`` / ``routines_for_marks`` return, and a
+sheet of any other routine answers 404, so a guessed id tells nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -53,7 +59,13 @@ from .models import (
     Shift,
     Student,
     Weekday,
+    day_name,
     validate_attendance_slot,
+)
+from .permissions import (
+    routines_for_attendance,
+    routines_for_marks,
+    user_can_take_attendance,
 )
 
 ATTENDANCE_PERMISSIONS = (
@@ -108,6 +120,37 @@ def teacher_of(user):
         return None
 
 
+def sitting_problems(routine: ClassRoutine, day: date) -> list[str]:
+    """Why attendance cannot be taken for this slot on ``day`` (empty: it can).
+
+    The service's own rules, asked before a sheet is shown (the back office and
+    the captains' portal both ask).
+    """
+    if Weekday.of(day) != routine.day_of_week:
+        return [
+            str(
+                services.SHEET_WRONG_DAY
+                % {
+                    "date": day.isoformat(),
+                    "weekday": day_name(day),
+                    "day": routine.get_day_of_week_display(),
+                }
+            )
+        ]
+    try:
+        validate_attendance_slot(
+            department=routine.department,
+            semester=routine.semester,
+            shift=routine.shift,
+            session=routine.session,
+            subject=routine.subject,
+            day=day,
+        )
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
 # --- Shared view plumbing --------------------------------------------------------
 
 
@@ -127,7 +170,11 @@ class EntryViewMixin(WagtailAdminTemplateMixin):
             return TemplateResponse(
                 request, self.permission_denied_template, context, status=403
             )
+        self.check_object_access()
         return super().dispatch(request, *args, **kwargs)
+
+    def check_object_access(self) -> None:
+        """Raise Http404 when the object of the URL is outside the user's scope."""
 
     @cached_property
     def today(self) -> date:
@@ -170,7 +217,10 @@ class TakeAttendanceIndexView(EntryViewMixin, View):
         groups: list[SlotGroup] = []
         if session is not None:
             routines = list(
-                filter_form.filter(selectors.attendance_slots(session=session))
+                routines_for_attendance(
+                    request.user,
+                    filter_form.filter(selectors.attendance_slots(session=session)),
+                )
             )
             groups = self.group_slots(routines)
         context = self.get_context_data(
@@ -260,6 +310,11 @@ class TakeAttendanceSheetView(EntryViewMixin, View):
             pk=kwargs["routine_id"],
         )
 
+    def check_object_access(self) -> None:
+        # 404, not 403: another teacher's slot id must not tell that it exists.
+        if not user_can_take_attendance(self.request.user, self.routine):
+            raise Http404
+
     def get_page_subtitle(self):
         return f"{routine_group_label(self.routine)} · {self.routine.subject}"
 
@@ -274,31 +329,7 @@ class TakeAttendanceSheetView(EntryViewMixin, View):
         return sheet_url(self.sheet_url_name, self.routine, day)
 
     def date_problems(self, day: date) -> list[str]:
-        """The service's own rules, asked before the sheet is shown."""
-        routine = self.routine
-        if Weekday.of(day) != routine.day_of_week:
-            return [
-                str(
-                    services.SHEET_WRONG_DAY
-                    % {
-                        "date": day.isoformat(),
-                        "weekday": f"{day:%A}",
-                        "day": routine.get_day_of_week_display(),
-                    }
-                )
-            ]
-        try:
-            validate_attendance_slot(
-                department=routine.department,
-                semester=routine.semester,
-                shift=routine.shift,
-                session=routine.session,
-                subject=routine.subject,
-                day=day,
-            )
-        except ValidationError as exc:
-            return list(exc.messages)
-        return []
+        return sitting_problems(self.routine, day)
 
     def get(self, request, *args, **kwargs):
         latest = latest_class_date(self.routine.day_of_week, today=self.today)
@@ -532,6 +563,15 @@ class MarksEntryView(EntryViewMixin, View):
         }
         return f"{reverse(self.index_url_name)}?{urlencode(query)}"
 
+    @cached_property
+    def allowed_classes(self) -> set[tuple[int, str]]:
+        """(subject id, shift) of the routines the user may enter marks for."""
+        return set(
+            routines_for_marks(self.request.user, ClassRoutine.objects.all())
+            .values_list("subject_id", "shift")
+            .distinct()
+        )
+
     def get(self, request, *args, **kwargs):
         current = selectors.academic_session_current()
         chooser = MarksGridChooserForm(
@@ -541,6 +581,7 @@ class MarksEntryView(EntryViewMixin, View):
                 "exam_type": ExamType.FINAL,
                 "shift": Shift.MORNING,
             },
+            allowed_classes=self.allowed_classes,
         )
         if not chooser.is_bound or not chooser.is_valid():
             return self.render_grid(chooser=chooser)
@@ -581,15 +622,20 @@ class MarksEntryView(EntryViewMixin, View):
         )
 
     def post(self, request, *args, **kwargs):
-        grid_form = MarksGridForm(request.POST)
+        grid_form = MarksGridForm(request.POST, allowed_classes=self.allowed_classes)
         grid_form.is_valid()
         if any(name in grid_form.errors for name in self.grid_fields):
-            # The hidden choice was tampered with or a subject was retired meanwhile.
-            chooser = MarksGridChooserForm(request.POST)
+            # The hidden choice was tampered with, a subject was retired meanwhile,
+            # or the class is not the user's (the policy): nothing is written.
+            chooser = MarksGridChooserForm(
+                request.POST, allowed_classes=self.allowed_classes
+            )
             chooser.is_valid()
             return self.render_grid(chooser=chooser, errors=[NOTHING_SAVED])
         choice = {name: grid_form.cleaned_data[name] for name in self.grid_fields}
-        chooser = MarksGridChooserForm(initial=choice)
+        chooser = MarksGridChooserForm(
+            initial=choice, allowed_classes=self.allowed_classes
+        )
         grid = read_marks_grid(request.POST)
         students = self.students(choice)
         stored = {

@@ -282,3 +282,28 @@ def marks_for_grid(*, subject, exam_type: str, student_ids) -> QuerySet[MarksRec
         exam_type=exam_type,
         student_id__in=student_ids,
     )
+
+
+# --- Portal (a student's own records) --------------------------------------------
+
+
+def student_week_routine(*, student: Student) -> QuerySet[ClassRoutine]:
+    """The active routine of the student's class group, Sunday to Thursday."""
+    return (
+        ClassRoutine.objects.active()
+        .for_class_group(
+            department=student.department_id,
+            semester=student.semester,
+            shift=student.shift,
+            session=student.session_id,
+        )
+        .select_related("subject", "teacher")
+        .order_by("day_of_week", "start_time")
+    )
+
+
+def student_documents(*, student: Student):
+    """The student's own documents, newest first."""
+    from .models import Document
+
+    return Document.objects.filter(student=student).order_by("-uploaded_at")

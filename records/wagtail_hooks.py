@@ -55,3 +55,13 @@ class AttendanceAndMarksGroup(RecordsViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_records_viewsets():
     return [PeopleGroup(), AcademicsGroup(), AttendanceAndMarksGroup()]
+
+
+# --- Access: who holds which object permissions (records/access_views.py) ------------
+
+from .access_views import AccessViewSet  # noqa: E402
+
+
+@hooks.register("register_admin_viewset")
+def register_access_viewset():
+    return AccessViewSet()

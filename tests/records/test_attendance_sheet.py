@@ -164,8 +164,10 @@ def test_a_teacher_sees_their_own_classes_first(client, password, session, routi
     sections = page.select("section")
     assert sections[0].h2.get_text(strip=True) == "Your classes"
     assert "MINE-1" in sections[0].get_text()
-    assert "CST-301" not in sections[0].get_text()
-    assert mine.subject.code not in " ".join(s.get_text() for s in sections[1:])
+    # Another teacher's class is not offered at all (the permission policy).
+    assert len(sections) == 1
+    assert "CST-301" not in page.get_text()
+    assert mine.subject.code in page.get_text()
 
 
 def test_a_slot_whose_attendance_is_taken_says_so(signed_in, routine, day, students):
@@ -381,6 +383,119 @@ def test_user_without_attendance_rights_gets_403(
 def test_a_teacher_may_take_attendance(client, active_teacher, password, routine):
     assert client.login(username=active_teacher.username, password=password)
     assert client.get(reverse(INDEX)).status_code == 200
+
+
+# --- Scope: who may take attendance for which class (the permission policy) ------
+
+
+def make_teacher(username, password, department):
+    user = services.user_create(username=username, password=password, role=Role.TEACHER)
+    services.user_set_account_status(user=user, account_status=AccountStatus.ACTIVE)
+    return TeacherFactory(user=user, department=department)
+
+
+def sign_in(client, username, password):
+    client.logout()
+    assert client.login(username=username, password=password)
+    return client
+
+
+@pytest.fixture
+def two_teachers(password, session, routine):
+    """Teacher A teaches ``routine``; teacher B a Monday class of the same group."""
+    teacher_a = make_teacher("teacher-a", password, routine.department)
+    teacher_b = make_teacher("teacher-b", password, routine.department)
+    routine = services.routine_update(routine=routine, teacher=teacher_a)
+    other = ClassRoutineFactory(
+        session=session,
+        subject__department=routine.department,
+        subject__semester=routine.semester,
+        subject__code="CST-302",
+        teacher=teacher_b,
+        day_of_week=Weekday.MONDAY,
+    )
+    return teacher_a, teacher_b, routine, other
+
+
+def test_a_teacher_sees_and_saves_only_their_own_slot(
+    client, password, two_teachers, day, students
+):
+    _teacher_a, _teacher_b, mine, other = two_teachers
+    sign_in(client, "teacher-a", password)
+
+    text = page_text(client.get(reverse(INDEX)))
+    assert "CST-301" in text
+    assert "CST-302" not in text
+
+    response = client.post(
+        sheet_url(mine), sheet_post(mine, day, students, absent=[students[0]])
+    )
+
+    assert response.status_code == 302
+    records = AttendanceRecord.objects.filter(subject=mine.subject, date=day)
+    assert records.count() == len(students)
+    assert records.get(student=students[0]).recorded_by.username == "teacher-a"
+
+
+def test_another_teachers_slot_answers_404_and_nothing_is_written(
+    client, password, two_teachers, students
+):
+    _teacher_a, _teacher_b, _mine, other = two_teachers
+    other_day = last_weekday(other.day_of_week)
+    sign_in(client, "teacher-a", password)
+
+    assert client.get(sheet_url(other)).status_code == 404
+    assert client.get(sheet_url(other, other_day)).status_code == 404
+    response = client.post(sheet_url(other), sheet_post(other, other_day, students))
+
+    assert response.status_code == 404
+    assert AttendanceRecord.objects.count() == 0
+    # A routine id that does not exist answers the same.
+    assert client.get(
+        sheet_url(other).replace(str(other.pk), "999999")
+    ).status_code == (404)
+
+
+def test_a_registrar_of_one_department_cannot_open_another_departments_slot(
+    client, make_user, password, session, routine, day, students
+):
+    other_department = DepartmentFactory(code="EEE", name="Electrical")
+    theirs = ClassRoutineFactory(
+        session=session, subject__department=other_department, subject__code="EEE-101"
+    )
+    user = make_user(Role.REGISTRAR, username="registrar-cst")
+    services.registrar_set_departments(user=user, departments=[routine.department])
+    sign_in(client, "registrar-cst", password)
+
+    text = page_text(client.get(reverse(INDEX)))
+    assert "CST-301" in text
+    assert "EEE-101" not in text
+    assert client.get(sheet_url(routine, day)).status_code == 200
+    theirs_day = last_weekday(theirs.day_of_week)
+    assert client.get(sheet_url(theirs, theirs_day)).status_code == 404
+    response = client.post(sheet_url(theirs), {"date": theirs_day.isoformat()})
+    assert response.status_code == 404
+    assert AttendanceRecord.objects.count() == 0
+
+
+def test_reassigning_a_slots_teacher_moves_the_right_at_once(
+    client, password, two_teachers, day, students
+):
+    _teacher_a, teacher_b, mine, _other = two_teachers
+    sign_in(client, "teacher-a", password)
+    assert client.get(sheet_url(mine, day)).status_code == 200
+
+    services.routine_update(routine=mine, teacher=teacher_b)
+
+    assert client.get(sheet_url(mine, day)).status_code == 404
+    assert "CST-301" not in page_text(client.get(reverse(INDEX)))
+    sign_in(client, "teacher-b", password)
+    assert client.get(sheet_url(mine, day)).status_code == 200
+    response = client.post(sheet_url(mine), sheet_post(mine, day, students))
+    assert response.status_code == 302
+    assert AttendanceRecord.objects.filter(subject=mine.subject).count() == len(
+        students
+    )
 
 
 # --- Query counts --------------------------------------------------------------------

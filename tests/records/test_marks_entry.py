@@ -10,10 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from records import services
-from records.models import ExamType, MarksRecord, Shift
+from records.models import ExamType, MarksRecord, Shift, Weekday
 from records.roles import Role
 from tests.factories import (
     AcademicSessionFactory,
+    ClassRoutineFactory,
     DepartmentFactory,
     StudentFactory,
     SubjectFactory,
@@ -28,11 +29,14 @@ def session(db):
 
 
 @pytest.fixture
-def subject(db):
+def subject(session):
+    """A subject the morning class group is taught in the routine (marks follow it)."""
     department = DepartmentFactory(code="CST", name="Computer Science")
-    return SubjectFactory(
+    subject = SubjectFactory(
         code="CST-301", name="Programming", department=department, semester=3
     )
+    ClassRoutineFactory(subject=subject, session=session, shift=Shift.MORNING)
+    return subject
 
 
 def make_students(subject, session, count, shift=Shift.MORNING):
@@ -326,3 +330,101 @@ def test_grid_get_and_post_run_a_constant_number_of_queries(
             reverse(INDEX), grid_post(subject, session, dict.fromkeys(many, "40"))
         )
     assert MarksRecord.objects.count() == 60
+
+
+# --- Scope: marks only for the classes the policy gives the user -----------------------
+
+
+def make_teacher(username, password, department):
+    from records.roles import AccountStatus
+    from tests.factories import TeacherFactory
+
+    user = services.user_create(username=username, password=password, role=Role.TEACHER)
+    services.user_set_account_status(user=user, account_status=AccountStatus.ACTIVE)
+    return TeacherFactory(user=user, department=department)
+
+
+@pytest.fixture
+def teacher_client(client, password, subject, session):
+    """Teacher A teaches CST-301 (morning); CST-302 is another teacher's."""
+    from records.models import ClassRoutine
+
+    teacher_a = make_teacher("teacher-a", password, subject.department)
+    teacher_b = make_teacher("teacher-b", password, subject.department)
+    services.routine_update(
+        routine=ClassRoutine.objects.get(subject=subject), teacher=teacher_a
+    )
+    theirs = SubjectFactory(
+        code="CST-302", name="Databases", department=subject.department, semester=3
+    )
+    ClassRoutineFactory(
+        subject=theirs, session=session, teacher=teacher_b, day_of_week=Weekday.MONDAY
+    )
+    assert client.login(username="teacher-a", password=password)
+    client.theirs = theirs
+    return client
+
+
+def test_a_teacher_is_offered_only_the_subjects_they_teach(
+    teacher_client, subject, session, students
+):
+    page = soup(teacher_client.get(reverse(INDEX)))
+    offered = [o.get_text() for o in page.select("select[name=subject] option")]
+    assert any("CST-301" in label for label in offered)
+    assert not any("CST-302" in label for label in offered)
+
+    grid = soup(teacher_client.get(reverse(INDEX), grid_params(subject, session)))
+    assert len(grid.select("input[name^=mark-]")) == len(students)
+
+
+def test_a_teacher_may_save_their_own_class_but_not_another(
+    teacher_client, subject, session, students
+):
+    theirs = teacher_client.theirs
+    refused = teacher_client.post(
+        reverse(INDEX), grid_post(theirs, session, {students[0]: "50"})
+    )
+    assert refused.status_code == 200
+    assert "Nothing was saved." in page_text(refused)
+    assert (
+        soup(
+            teacher_client.get(reverse(INDEX), grid_params(theirs, session))
+        ).select_one("input[name^=mark-]")
+        is None
+    )
+
+    # Their own subject, but a shift they do not teach.
+    other_shift = teacher_client.post(
+        reverse(INDEX),
+        grid_post(subject, session, {students[0]: "50"}, shift=Shift.DAY),
+    )
+    assert "You do not enter marks for CST-301 in the Day shift" in page_text(
+        other_shift
+    )
+    assert MarksRecord.objects.count() == 0
+
+    saved = teacher_client.post(
+        reverse(INDEX), grid_post(subject, session, {students[0]: "50"})
+    )
+    assert saved.status_code == 302
+    assert stored(students[0], subject) == 50
+
+
+def test_a_registrar_of_one_department_is_not_offered_another_departments_subjects(
+    client, make_user, password, subject, session
+):
+    other = SubjectFactory(code="EEE-101", department=DepartmentFactory(code="EEE"))
+    ClassRoutineFactory(subject=other, session=session)
+    user = make_user(Role.REGISTRAR, username="registrar-cst")
+    services.registrar_set_departments(user=user, departments=[subject.department])
+    assert client.login(username="registrar-cst", password=password)
+
+    page = soup(client.get(reverse(INDEX)))
+    offered = " ".join(o.get_text() for o in page.select("select[name=subject] option"))
+    assert "CST-301" in offered
+    assert "EEE-101" not in offered
+    student = StudentFactory(
+        department=other.department, semester=other.semester, session=session
+    )
+    client.post(reverse(INDEX), grid_post(other, session, {student: "70"}))
+    assert MarksRecord.objects.count() == 0
