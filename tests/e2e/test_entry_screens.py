@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from records import services
 from records.models import AttendanceRecord, Weekday
 from records.roles import Role
 from tests.factories import (
@@ -22,7 +23,10 @@ pytestmark = pytest.mark.e2e
 def test_registrar_takes_attendance_with_one_student_absent(
     live_server, page, make_user, password
 ):
-    make_user(Role.REGISTRAR, username="registrar")
+    registrar = make_user(Role.REGISTRAR, username="registrar")
+    services.registrar_set_departments(
+        user=registrar, departments=[], all_departments=True
+    )
     session = AcademicSessionFactory(is_current=True)
     department = DepartmentFactory(code="CST", name="Computer Science")
     subject = SubjectFactory(
