@@ -17,7 +17,11 @@ import importlib
 import os
 import sys
 
-MODULES = ["benchmarks.bench_foundation", "benchmarks.bench_records"]
+MODULES = [
+    "benchmarks.bench_foundation",
+    "benchmarks.bench_records",
+    "benchmarks.bench_permissions",
+]
 
 
 class Reporter:
