@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import (
+    AcademicSession,
     ClassRoutine,
     ClassRoutineUserObjectPermission,
     Department,
@@ -369,11 +370,16 @@ def _department_names(ids) -> list[str]:
 
 
 def _class_names(pairs) -> list[str]:
-    subjects = Subject.objects.in_bulk({subject_id for subject_id, _shift in pairs})
+    subjects = Subject.objects.in_bulk({subject_id for subject_id, *_rest in pairs})
+    sessions = AcademicSession.objects.in_bulk({session for *_rest, session in pairs})
     return sorted(
-        gettext("%(subject)s, %(shift)s shift")
-        % {"subject": subjects[s], "shift": Shift(shift).label}
-        for s, shift in pairs
+        gettext("%(subject)s, %(shift)s shift, %(session)s")
+        % {
+            "subject": subjects[s],
+            "shift": Shift(shift).label,
+            "session": sessions.get(session, ""),
+        }
+        for s, shift, session in pairs
         if s in subjects
     )
 

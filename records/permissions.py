@@ -175,9 +175,10 @@ class UserScope:
     teaching_departments: frozenset[int]
     attendance_routines: frozenset[int]
     marks_routines: frozenset[int]
-    # (subject id, shift) pairs of the routines above, for attendance and marks.
-    attendance_classes: frozenset[tuple[int, str]]
-    marks_classes: frozenset[tuple[int, str]]
+    # (subject id, shift, session id) of the routines above: the class group
+    # of each slot (the subject fixes department and semester).
+    attendance_classes: frozenset[tuple[int, str, int]]
+    marks_classes: frozenset[tuple[int, str, int]]
     teacher_id: int | None
 
 
@@ -225,10 +226,12 @@ def user_scope(user) -> UserScope:
             teacher = None
         teaching: set[int] = set()
         classes = {
-            routine_id: (subject_id, shift, department_id)
-            for routine_id, subject_id, shift, department_id in ClassRoutine.objects.filter(
-                pk__in=attendance | marks
-            ).values_list("pk", "subject_id", "shift", "department_id")
+            routine_id: (subject_id, shift, session_id, department_id)
+            for routine_id, subject_id, shift, session_id, department_id in (
+                ClassRoutine.objects.filter(pk__in=attendance | marks).values_list(
+                    "pk", "subject_id", "shift", "session_id", "department_id"
+                )
+            )
         }
         if teacher is not None:
             teaching.add(teacher.department_id)
@@ -241,8 +244,8 @@ def user_scope(user) -> UserScope:
             teaching_departments=frozenset(teaching),
             attendance_routines=frozenset(attendance),
             marks_routines=frozenset(marks),
-            attendance_classes=frozenset(classes[r][:2] for r in attendance),
-            marks_classes=frozenset(classes[r][:2] for r in marks),
+            attendance_classes=frozenset(classes[r][:3] for r in attendance),
+            marks_classes=frozenset(classes[r][:3] for r in marks),
             teacher_id=teacher.pk if teacher is not None else None,
         )
     user._campusdesk_scope = scope
@@ -270,8 +273,12 @@ def _classes_q(record: str, classes, routines) -> Q:
         return Q(pk__in=sorted(routines)) if routines else NOTHING
     if record in ("attendancerecord", "marksrecord"):
         q = NOTHING
-        for subject_id, shift in sorted(classes):
-            q |= Q(subject_id=subject_id, student__shift=shift)
+        for subject_id, shift, session_id in sorted(classes):
+            q |= Q(
+                subject_id=subject_id,
+                student__shift=shift,
+                student__session_id=session_id,
+            )
         return q
     return NOTHING
 
@@ -383,13 +390,31 @@ def _unsaved_in_scope(user, record: str, action: str, instance) -> bool:
         )
         return _department_of(record, instance) in ids
     if scope_name == OWN and record == "teacher":
-        return instance.pk is not None and instance.pk == scope.teacher_id
+        # Their own profile, and they cannot move it to another department
+        # (that would widen what they see).
+        from .models import Teacher
+
+        return (
+            instance.pk is not None
+            and instance.pk == scope.teacher_id
+            and Teacher.objects.filter(
+                pk=instance.pk, department_id=instance.department_id
+            ).exists()
+        )
     if scope_name == OWN_CLASSES and record in ("attendancerecord", "marksrecord"):
         classes = (
             scope.marks_classes if record == "marksrecord" else scope.attendance_classes
         )
         student = getattr(instance, "student", None)
-        return student is not None and (instance.subject_id, student.shift) in classes
+        return (
+            student is not None
+            and (
+                instance.subject_id,
+                student.shift,
+                student.session_id,
+            )
+            in classes
+        )
     return False
 
 

@@ -220,7 +220,9 @@ def scoped_view_class(view_class: type) -> type:
         attrs["scope_action"] = DELETE
     elif issubclass(view_class, generic.HistoryView):
         bases.append(ScopedObjectMixin)
+        # Wagtail asks for add/change/delete; the rules give history with view.
         attrs["scope_action"] = HISTORY
+        attrs["any_permission_required"] = ["view", "add", "change", "delete"]
     elif issubclass(view_class, (generic.InspectView, UsageView)):
         bases.append(ScopedObjectMixin)
         attrs["scope_action"] = VIEW

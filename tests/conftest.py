@@ -48,7 +48,9 @@ def registrar(make_user):
     from records import services
 
     user = make_user(Role.REGISTRAR, username="registrar1")
-    return services.registrar_set_departments(user=user, departments=[], all_departments=True)
+    return services.registrar_set_departments(
+        user=user, departments=[], all_departments=True
+    )
 
 
 @pytest.fixture

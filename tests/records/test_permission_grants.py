@@ -241,3 +241,40 @@ def test_routine_grants_are_exactly_the_cause(slot):
         routine, attach_perms=True, with_superusers=False, with_group_users=False
     )
     assert {u.pk: set(p) for u, p in holders.items()} == {slot["u1"].pk: ROUTINE_PERMS}
+
+
+def test_a_teacher_cannot_move_their_own_profile_to_another_department(db, client):
+    """Editing one's own profile must not widen one's scope."""
+    from records.models import Teacher
+    from records.roles import AccountStatus, Role
+    from tests.factories import (
+        TEST_PASSWORD,
+        DepartmentFactory,
+        TeacherFactory,
+        UserFactory,
+    )
+
+    user = UserFactory(role=Role.TEACHER, account_status=AccountStatus.ACTIVE)
+    teacher = TeacherFactory(user=user)
+    other = DepartmentFactory()
+    client.login(username=user.username, password=TEST_PASSWORD)
+    url = reverse("teachers:edit", args=[teacher.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["form"]
+    data = {
+        name: (value.pk if hasattr(value, "pk") else value)
+        for name, value in form.initial.items()
+        if name in form.fields and value is not None
+    }
+    data["department"] = other.pk
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form again, with the refusal
+    teacher.refresh_from_db()
+    assert teacher.department_id != other.pk
+    # Their own, unchanged department is fine.
+    data["department"] = teacher.department_id
+    data["designation"] = "Senior Instructor"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert Teacher.objects.get(pk=teacher.pk).designation == "Senior Instructor"

@@ -84,10 +84,10 @@ def matches(expected: str, observed: str) -> bool:
     return observed == expected
 
 
-# --- Known bugs -------------------------------------------------------------------
-# Cells where the product disagrees with RULES. The matrix tests leave them out
-# (so they still catch every other regression); the xfail(strict) tests at the
-# end assert exactly these cells, and start failing once the bug is fixed.
+# --- Cells of two bugs this matrix found (now fixed) -----------------------------
+# History refused to view-only roles, and teachers reaching another session's
+# attendance/marks of the same subject and shift. The per-role tests walk the
+# other cells; these cells have their own regression tests below.
 
 
 def history_bug(cell) -> bool:
@@ -273,28 +273,10 @@ def assert_bug_cells(world, bug) -> None:
     assert not mismatches, "\n".join(mismatches)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: Wagtail's HistoryView has any_permission_required = add/change/delete;"
-        " scoped_view_class keeps it, so roles that RULES give history through"
-        " view only (registrar: departments, sessions; teacher: departments,"
-        " sessions, subjects, students, routines) are refused the history page"
-    ),
-)
 def test_history_follows_the_rules_for_read_only_roles(world):
     assert_bug_cells(world, history_bug)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: permissions._classes_q scopes a teacher's attendance/marks by"
-        " (subject, student shift) only, so records of the same subject and shift"
-        " in another session's class group (another teacher's class) are listed,"
-        " exported, inspected, edited and shown in history"
-    ),
-)
 def test_teacher_reaches_only_the_class_group_of_their_slot(world):
     assert_bug_cells(world, other_session_bug)
 
@@ -314,16 +296,7 @@ GUESSES = [
         for label in ("A2", "B")
     ],
     *[
-        pytest.param(
-            TEACHER,
-            record,
-            "A3-other-session",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: same as test_teacher_reaches_only_the_class_group_of_"
-                "their_slot (scope by subject and shift, not class group)",
-            ),
-        )
+        (TEACHER, record, "A3-other-session")
         for record in ("attendancerecord", "marksrecord")
     ],
 ]
