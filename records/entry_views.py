@@ -489,6 +489,7 @@ class TakeAttendanceSheetView(EntryViewMixin, View):
 
 class TakeAttendanceViewSet(ViewSet):
     name = "attendance_sheet"
+    url_prefix = "take-attendance"
     icon = "tasks"
     menu_label = _("Take attendance")
     add_to_admin_menu = False
@@ -756,6 +757,7 @@ class MarksEntryView(EntryViewMixin, View):
 
 class MarksEntryViewSet(ViewSet):
     name = "marks_entry"
+    url_prefix = "marks-entry"
     icon = "table"
     menu_label = _("Marks entry")
     add_to_admin_menu = False
