@@ -8,12 +8,13 @@ a broken rule becomes a form error or a clear message, never a 500.
 from __future__ import annotations
 
 from django.contrib.admin.utils import quote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
@@ -195,6 +196,24 @@ class ScopedSaveMixin:
             return self.form_invalid(form)
 
 
+class ClearRefusalMixin:
+    """A refusal answers 403 with a page that says so.
+
+    Wagtail turns ``PermissionDenied`` into a redirect to the dashboard with a
+    flash message; that reads like a glitch, so records views answer 403.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied:
+            if request.headers.get("x-requested-with") == "XMLHttpRequest":
+                raise
+            return TemplateResponse(
+                request, "records/admin/permission_denied.html", status=403
+            )
+
+
 _SCOPED_VIEWS: dict[type, type] = {}
 
 
@@ -226,10 +245,9 @@ def scoped_view_class(view_class: type) -> type:
     elif issubclass(view_class, (generic.InspectView, UsageView)):
         bases.append(ScopedObjectMixin)
         attrs["scope_action"] = VIEW
-    if not bases:
-        _SCOPED_VIEWS[view_class] = view_class
-        return view_class
-    scoped = type(f"Scoped{view_class.__name__}", (*bases, view_class), attrs)
+    scoped = type(
+        f"Scoped{view_class.__name__}", (ClearRefusalMixin, *bases, view_class), attrs
+    )
     _SCOPED_VIEWS[view_class] = scoped
     return scoped
 
