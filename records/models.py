@@ -57,6 +57,33 @@ class RecordModel(models.Model):
             raise ValidationError(errors)
 
 
+class HistoryContext(models.Model):
+    """Extra columns of every historical record: where the change came from.
+
+    ``history_change_reason`` holds the source ("admin edit", "import #12
+    (students.xlsx)", "reverted to version of ..."); these add the IP address
+    and the batch a bulk write belonged to.
+    """
+
+    history_ip_address = models.GenericIPAddressField(
+        _("IP address"), null=True, blank=True
+    )
+    history_batch = models.CharField(
+        _("batch"), max_length=100, blank=True, db_index=True
+    )
+
+    class Meta:
+        abstract = True
+
+
+def record_history(**kwargs) -> HistoricalRecords:
+    return HistoricalRecords(
+        bases=[HistoryContext],
+        history_change_reason_field=models.TextField(null=True),
+        **kwargs,
+    )
+
+
 class CampusdeskUserManager(UserManager):
     def _create_user(self, username, email, password, **extra_fields):
         extra_fields.setdefault("role", Role.STUDENT)
@@ -164,7 +191,7 @@ class Department(RecordModel):
         related_name="headed_departments",
     )
 
-    history = HistoricalRecords()
+    history = record_history()
 
     class Meta:
         ordering = ["name"]
@@ -192,7 +219,7 @@ class AcademicSession(RecordModel):
     end_date = models.DateField(_("end date"))
     is_current = models.BooleanField(_("current session"), default=False)
 
-    history = HistoricalRecords()
+    history = record_history()
 
     class Meta:
         ordering = ["-start_date"]
@@ -261,7 +288,7 @@ class Teacher(RecordModel):
         default=TeacherStatus.ACTIVE,
     )
 
-    history = HistoricalRecords()
+    history = record_history()
 
     class Meta:
         ordering = ["full_name_english"]
@@ -307,7 +334,7 @@ class Subject(RecordModel):
     semester = models.PositiveSmallIntegerField(_("semester"), choices=Semester.choices)
     is_active = models.BooleanField(_("active"), default=True)
 
-    history = HistoricalRecords()
+    history = record_history()
 
     class Meta:
         ordering = ["department__code", "semester", "code"]
@@ -598,7 +625,7 @@ class Student(PersonalDetails):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = StudentQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = record_history(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["department__code", "semester", "current_roll_number"]
@@ -666,7 +693,7 @@ class Alumni(RecordModel):
         related_name="+",
     )
 
-    history = HistoricalRecords()
+    history = record_history()
 
     class Meta:
         ordering = ["-graduation_year", "student__full_name_english"]
@@ -718,7 +745,7 @@ class Document(RecordModel):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = record_history()
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -803,7 +830,7 @@ class ClassRoutine(RecordModel):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = ClassRoutineQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = record_history()
 
     class Meta:
         ordering = [
@@ -1026,7 +1053,7 @@ class AttendanceRecord(RecordModel):
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     notes = models.TextField(_("notes"), blank=True)
 
-    history = HistoricalRecords()
+    history = record_history()
 
     class Meta:
         ordering = ["-date", "subject__code", "student__current_roll_number"]
@@ -1107,7 +1134,7 @@ class MarksRecord(RecordModel):
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     remarks = models.TextField(_("remarks"), blank=True)
 
-    history = HistoricalRecords()
+    history = record_history()
 
     class Meta:
         ordering = [
@@ -1209,3 +1236,90 @@ class ClassRoutineGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         verbose_name = _("class permission of a group")
+
+
+# --- Activity log (seed 000 §8) ----------------------------------------------------
+
+
+class ActivityAction(models.TextChoices):
+    CREATE = "create", _("Create")
+    UPDATE = "update", _("Update")
+    DELETE = "delete", _("Delete")
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    LOGIN = "login", _("Sign-in")
+    LOGOUT = "logout", _("Sign-out")
+    LOGIN_FAILED = "login_failed", _("Failed sign-in")
+    IMPORT = "import", _("Import")
+    EXPORT = "export", _("Export")
+    REVERT = "revert", _("Revert")
+    RESTORE = "restore", _("Restore")
+
+
+class ActivityLogQuerySet(models.QuerySet):
+    def for_entity(self, instance):
+        return self.filter(
+            entity_type=instance._meta.model_name, entity_id=str(instance.pk)
+        )
+
+
+class ActivityLog(models.Model):
+    """One entry per thing that happened: written in the same transaction as it.
+
+    Entries are never edited or deleted through the product (only pruned by
+    ``manage.py prune_activity`` after the retention period).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    action_type = models.CharField(
+        _("action"), max_length=20, choices=ActivityAction.choices, db_index=True
+    )
+    entity_type = models.CharField(_("record type"), max_length=50, blank=True)
+    entity_id = models.CharField(_("record id"), max_length=255, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The department the record belongs to (for registrars' scope)."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.TextField(_("user agent"), blank=True)
+    timestamp = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    objects = ActivityLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-timestamp", "-pk"]
+        verbose_name = _("activity log entry")
+        verbose_name_plural = _("activity log")
+        indexes = [
+            models.Index(fields=["entity_type", "entity_id"]),
+            models.Index(fields=["user", "timestamp"]),
+            models.Index(fields=["department", "timestamp"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp:%Y-%m-%d %H:%M} {self.username} {self.get_action_type_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Activity log entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(
+            "Activity log entries cannot be deleted; they are pruned by age."
+        )
