@@ -26,6 +26,16 @@ class RecordsConfig(AppConfig):
             model = self.get_model(model_name)
             register_permission_policy(model, RecordPermissionPolicy(model))
 
+        # Every historical row learns the request's IP address and, when its
+        # writer gave none, a reason from where it came from (records/history.py).
+        from simple_history.signals import pre_create_historical_record
+
+        from .history import history_context_fill
+
+        pre_create_historical_record.connect(
+            history_context_fill, dispatch_uid="records_history_context"
+        )
+
 
 class CampusdeskUsersAppConfig(WagtailUsersAppConfig):
     """Wagtail's users app with Campusdesk's user forms (role, account status)."""

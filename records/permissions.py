@@ -69,6 +69,7 @@ RECORD_TYPES = (
     "classroutine",
     "attendancerecord",
     "marksrecord",
+    "activitylog",
 )
 
 
@@ -77,6 +78,9 @@ def _every(scope: str, actions=ACTIONS) -> dict[str, str]:
 
 
 _READ = (VIEW, EXPORT, HISTORY)
+# The activity log is read and exported, never added to, changed or deleted
+# through the product (entries are written by the services, pruned by age).
+_LOG_READ = (VIEW, EXPORT)
 _REGISTRAR_RECORDS = (
     "subject",
     "teacher",
@@ -92,6 +96,7 @@ RULES: dict[str, dict[str, dict[str, str]]] = {
     Role.INSTITUTE_HEAD: {
         **{record: _every(ALL) for record in RECORD_TYPES},
         "classroutine": {**_every(ALL), TAKE_ATTENDANCE: ALL, ENTER_MARKS: ALL},
+        "activitylog": _every(ALL, _LOG_READ),
     },
     Role.REGISTRAR: {
         "department": _every(DEPARTMENTS, _READ),
@@ -102,6 +107,7 @@ RULES: dict[str, dict[str, dict[str, str]]] = {
             TAKE_ATTENDANCE: DEPARTMENTS,
             ENTER_MARKS: DEPARTMENTS,
         },
+        "activitylog": _every(DEPARTMENTS, _LOG_READ),
     },
     Role.TEACHER: {
         "department": _every(TEACHING, _READ),
@@ -160,6 +166,7 @@ DEPARTMENT_PATH = {
     "document": "student__department",
     "attendancerecord": "student__department",
     "marksrecord": "student__department",
+    "activitylog": "department",
 }
 
 

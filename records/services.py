@@ -22,9 +22,19 @@ from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import selectors
+from .activity import (
+    activity_record,
+    record_created,
+    record_deleted,
+    record_saved,
+    record_updated,
+    snapshot,
+    stored_snapshot,
+)
 from .errors import BusinessRuleError
 from .models import (
     AcademicSession,
+    ActivityAction,
     Alumni,
     AttendanceRecord,
     ClassRoutine,
@@ -97,15 +107,23 @@ def user_create(
         last_name=last_name,
     )
     user_sync_role_groups(user=user)
+    record_created(user, user=acting_user)
     return user
+
+
+def _change_role(user: User, role: str) -> tuple[User, dict]:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = snapshot(user, ["role"])
+    user.role = Role(role)
+    user.save(update_fields=["role"])
+    user_sync_role_groups(user=user)
+    return user, before
 
 
 @transaction.atomic
 def user_change_role(*, user: User, role: str, acting_user: User | None = None) -> User:
-    user = User.objects.select_for_update().get(pk=user.pk)
-    user.role = Role(role)
-    user.save(update_fields=["role"])
-    user_sync_role_groups(user=user)
+    user, before = _change_role(user, role)
+    record_updated(user, before, user=acting_user)
     return user
 
 
@@ -114,8 +132,10 @@ def user_set_account_status(
     *, user: User, account_status: str, acting_user: User | None = None
 ) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
+    before = snapshot(user, ["account_status"])
     user.account_status = AccountStatus(account_status)
     user.save(update_fields=["account_status"])
+    record_updated(user, before, user=acting_user)
     return user
 
 
@@ -137,6 +157,7 @@ def department_create(
     department.full_clean()
     _stamp(department, acting_user)
     department.save()
+    record_created(department, user=acting_user)
     return department
 
 
@@ -160,6 +181,7 @@ def academic_session_create(
     session.full_clean()
     _stamp(session, acting_user)
     session.save()
+    record_created(session, user=acting_user)
     return session
 
 
@@ -193,6 +215,7 @@ def teacher_create(
     teacher.full_clean()
     _stamp(teacher, acting_user)
     teacher.save()
+    record_created(teacher, user=acting_user)
     return teacher
 
 
@@ -218,6 +241,7 @@ def subject_create(
     subject.full_clean()
     _stamp(subject, acting_user)
     subject.save()
+    record_created(subject, user=acting_user)
     return subject
 
 
@@ -308,6 +332,7 @@ def student_create(
     )
     _stamp(student, acting_user, reason)
     student.save()
+    record_created(student, user=acting_user, description=reason)
     return student
 
 
@@ -323,11 +348,13 @@ def student_update(
         )
     student = Student.objects.select_for_update().get(pk=student.pk)
     group_before = _class_group_of(student)
+    before = snapshot(student)
     for name, value in fields.items():
         setattr(student, name, value)
     student.full_clean()
     _stamp(student, acting_user, reason)
     student.save()
+    record_updated(student, before, user=acting_user, description=reason)
     if student.user_id and student.user.role == Role.CAPTAIN:
         # A captain who moves class keeps attendance rights only for the new one.
         for group in {group_before, _class_group_of(student)}:
@@ -369,12 +396,16 @@ def student_discontinue(
             _("%(student)s has graduated and cannot be discontinued.")
             % {"student": student}
         )
+    before = snapshot(student)
     student.status = StudentStatus.DISCONTINUED
     student.discontinued_reason = reason
     student.discontinued_at = timezone.now()
     _stamp(student, acting_user, "discontinued")
     student.save(
         update_fields=["status", "discontinued_reason", "discontinued_at", "updated_at"]
+    )
+    record_updated(
+        student, before, user=acting_user, description=f"{student}: discontinued"
     )
     if student.user_id and student.user.role == Role.CAPTAIN:
         # A discontinued captain no longer takes attendance.
@@ -389,12 +420,16 @@ def student_reinstate(*, student: Student, acting_user: User | None = None) -> S
         raise BusinessRuleError(
             _("%(student)s is not discontinued.") % {"student": student}
         )
+    before = snapshot(student)
     student.status = StudentStatus.ACTIVE
     student.discontinued_reason = ""
     student.discontinued_at = None
     _stamp(student, acting_user, "reinstated")
     student.save(
         update_fields=["status", "discontinued_reason", "discontinued_at", "updated_at"]
+    )
+    record_updated(
+        student, before, user=acting_user, description=f"{student}: reinstated"
     )
     return student
 
@@ -447,9 +482,19 @@ def student_convert_to_alumni(
     alumni.full_clean()
     _stamp(alumni, acting_user, "converted to alumni")
     alumni.save()
+    before = snapshot(student)
     student.status = StudentStatus.ALUMNI
     _stamp(student, acting_user, "converted to alumni")
     student.save(update_fields=["status", "updated_at"])
+    record_created(
+        alumni, user=acting_user, description=f"{student}: converted to alumni"
+    )
+    record_updated(
+        student,
+        before,
+        user=acting_user,
+        description=f"{student}: converted to alumni",
+    )
     return alumni
 
 
@@ -471,6 +516,7 @@ def routine_create(*, acting_user: User | None = None, **fields) -> ClassRoutine
     _stamp(routine, acting_user)
     routine.save()
     routine_sync_grants(routine=routine)
+    record_created(routine, user=acting_user)
     return routine
 
 
@@ -479,6 +525,7 @@ def routine_update(
     *, routine: ClassRoutine, acting_user: User | None = None, **fields
 ) -> ClassRoutine:
     routine = ClassRoutine.objects.select_for_update().get(pk=routine.pk)
+    before = snapshot(routine)
     for name, value in fields.items():
         setattr(routine, name, value)
     _lock_session(routine.session_id)
@@ -486,6 +533,7 @@ def routine_update(
     _stamp(routine, acting_user)
     routine.save()
     routine_sync_grants(routine=routine)
+    record_updated(routine, before, user=acting_user)
     return routine
 
 
@@ -555,12 +603,19 @@ def attendance_sheet_save(
     }
     result = SheetResult()
     to_create, to_update = [], []
+    changed: dict[int, tuple] = {}  # student id -> (before, after) for the log
     for student_id in sorted(ids):
         is_present = bool(present.get(student_id, True))
         note = _clean_text((notes.get(student_id) or "").strip(), "notes")
         result.present += is_present
         result.absent += not is_present
         record = existing.get(student_id)
+        after = _attendance_label(is_present, note)
+        if record is None or record.is_present != is_present or record.notes != note:
+            before = (
+                _attendance_label(record.is_present, record.notes) if record else None
+            )
+            changed[student_id] = (before, after)
         if record is None:
             to_create.append(
                 AttendanceRecord(
@@ -598,7 +653,38 @@ def attendance_sheet_save(
             default_change_reason="attendance sheet",
         )
     result.created, result.updated = len(to_create), len(to_update)
+    if changed:
+        activity_record(
+            action=ActivityAction.UPDATE if to_update else ActivityAction.CREATE,
+            user=acting_user,
+            entity_type="attendancesheet",
+            entity_id=f"{routine.pk}/{day.isoformat()}",
+            department_id=routine.department_id,
+            description=(
+                f"attendance of {routine} on {day.isoformat()}: "
+                f"{result.present} present, {result.absent} absent "
+                f"({result.created} new, {result.updated} changed, "
+                f"{result.unchanged} unchanged)"
+            ),
+            changes=_student_changes(changed),
+        )
     return result
+
+
+def _attendance_label(is_present: bool, note: str) -> str:
+    label = "present" if is_present else "absent"
+    return f"{label} ({note})" if note else label
+
+
+def _student_changes(changed: dict[int, tuple]) -> dict[str, dict]:
+    """Per-student before/after, keyed by roll number (the sheet's and grid's log)."""
+    rolls = dict(
+        Student.objects.filter(pk__in=changed).values_list("pk", "current_roll_number")
+    )
+    return {
+        rolls.get(student_id) or str(student_id): {"before": before, "after": after}
+        for student_id, (before, after) in sorted(changed.items())
+    }
 
 
 @transaction.atomic
@@ -609,8 +695,10 @@ def attendance_record_save(
     if record.recorded_by_id is None:
         record.recorded_by = acting_user
     record.full_clean()
+    before = stored_snapshot(record)
     _stamp(record, acting_user)
     record.save()
+    record_saved(record, before, user=acting_user)
     return record
 
 
@@ -722,9 +810,18 @@ def marks_grid_save(
     }
     result = MarksGridResult(blank=len(ids) - len(values))
     to_create, to_update = [], []
+    changed: dict[int, tuple] = {}  # student id -> (before, after) for the log
     for student_id, value in sorted(values.items()):
         remark = _clean_text((remarks.get(student_id) or "").strip(), "remarks")
         record = existing.get(student_id)
+        after = _mark_label(value, total_marks, remark)
+        before = (
+            _mark_label(record.marks_obtained, record.total_marks, record.remarks)
+            if record
+            else None
+        )
+        if before != after:
+            changed[student_id] = (before, after)
         if record is None:
             to_create.append(
                 MarksRecord(
@@ -766,7 +863,26 @@ def marks_grid_save(
             default_change_reason="marks entry",
         )
     result.created, result.updated = len(to_create), len(to_update)
+    if changed:
+        activity_record(
+            action=ActivityAction.UPDATE if to_update else ActivityAction.CREATE,
+            user=acting_user,
+            entity_type="marksgrid",
+            entity_id=f"{subject.pk}/{exam_type}/{session.pk}/{shift}",
+            department_id=subject.department_id,
+            description=(
+                f"{exam_type} marks of {subject} ({shift}, {session}): "
+                f"{result.created} new, {result.updated} changed, "
+                f"{result.unchanged} unchanged, {result.blank} blank"
+            ),
+            changes=_student_changes(changed),
+        )
     return result
+
+
+def _mark_label(value, total, remark: str) -> str:
+    label = f"{Decimal(value).normalize():f}/{Decimal(total).normalize():f}"
+    return f"{label} ({remark})" if remark else label
 
 
 @transaction.atomic
@@ -776,8 +892,10 @@ def marks_record_save(
     if record.recorded_by_id is None:
         record.recorded_by = acting_user
     record.full_clean()
+    before = stored_snapshot(record)
     _stamp(record, acting_user)
     record.save()
+    record_saved(record, before, user=acting_user)
     return record
 
 
@@ -810,6 +928,7 @@ def document_upload(
     try:
         _stamp(document, acting_user)
         document.save()
+        record_created(document, user=acting_user)
     except Exception:
         document.file.storage.delete(document.file.name)
         raise
@@ -821,6 +940,7 @@ def document_delete(*, document: Document, acting_user: User | None = None) -> N
     """Property 24: the row and the file both go (the file once the row is gone for good)."""
     document = Document.objects.select_for_update().get(pk=document.pk)
     storage, name = document.file.storage, document.file.name
+    record_deleted(document, user=acting_user)
     _stamp(document, acting_user)
     document.delete()
     transaction.on_commit(lambda: storage.delete(name))
@@ -899,6 +1019,7 @@ def registrar_set_departments(
     everything = Permission.objects.get(
         content_type__app_label="records", codename="manage_all_departments"
     )
+    before = _registrar_scope(user)
     if all_departments:
         user.user_permissions.add(everything)
     else:
@@ -919,7 +1040,33 @@ def registrar_set_departments(
     for pk, department in wanted.items():
         if pk not in current_ids:
             assign_perm("records.manage_department", user, department)
+    record_updated(
+        user,
+        before,
+        user=acting_user,
+        after=_registrar_scope(user),
+        description=f"departments of registrar {user.get_username()}",
+    )
     return user
+
+
+def _registrar_scope(user: User) -> dict:
+    from guardian.shortcuts import get_objects_for_user
+
+    codes = get_objects_for_user(
+        user,
+        "records.manage_department",
+        klass=Department,
+        use_groups=False,
+        with_superuser=False,
+        accept_global_perms=False,
+    ).values_list("code", flat=True)
+    return {
+        "all_departments": user.user_permissions.filter(
+            content_type__app_label="records", codename="manage_all_departments"
+        ).exists(),
+        "departments": sorted(codes),
+    }
 
 
 @transaction.atomic
@@ -933,7 +1080,14 @@ def captain_appoint(*, student: Student, acting_user: User | None = None) -> Stu
         )
     if student.status != StudentStatus.ACTIVE:
         raise BusinessRuleError(_("Only an active student can be a captain."))
-    user_change_role(user=student.user, role=Role.CAPTAIN, acting_user=acting_user)
+    _user, before = _change_role(student.user, Role.CAPTAIN)
+    record_updated(
+        student,
+        before,
+        user=acting_user,
+        after={"role": Role.CAPTAIN.value},
+        description=f"{student}: appointed captain",
+    )
     class_group_sync_grants(
         department_id=student.department_id,
         semester=student.semester,
@@ -950,7 +1104,14 @@ def captain_dismiss(*, student: Student, acting_user: User | None = None) -> Stu
         raise BusinessRuleError(
             _("%(student)s is not a captain.") % {"student": student}
         )
-    user_change_role(user=student.user, role=Role.STUDENT, acting_user=acting_user)
+    _user, before = _change_role(student.user, Role.STUDENT)
+    record_updated(
+        student,
+        before,
+        user=acting_user,
+        after={"role": Role.STUDENT.value},
+        description=f"{student}: dismissed as captain",
+    )
     class_group_sync_grants(
         department_id=student.department_id,
         semester=student.semester,
@@ -967,11 +1128,13 @@ def teacher_update(
     """Edit a teacher; a new user account takes over the teacher's class grants."""
     teacher = Teacher.objects.select_for_update().get(pk=teacher.pk)
     old_user_id = teacher.user_id
+    before = snapshot(teacher)
     for name, value in fields.items():
         setattr(teacher, name, value)
     teacher.full_clean()
     _stamp(teacher, acting_user)
     teacher.save()
+    record_updated(teacher, before, user=acting_user)
     if teacher.user_id != old_user_id:
         for routine in ClassRoutine.objects.filter(teacher=teacher):
             routine_sync_grants(routine=routine)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import router
+from django.db import router, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 from django.http import Http404
@@ -43,7 +43,7 @@ from wagtail.log_actions import log
 from wagtail.permissions import policy_registry
 from wagtail.users.views import users as wagtail_users
 
-from . import filters, selectors, services
+from . import activity, filters, selectors, services
 from .admin_forms import (
     AcademicSessionForm,
     AlumniConversionForm,
@@ -53,6 +53,12 @@ from .admin_forms import (
 )
 from .errors import BusinessRuleError
 from .forms import CampusdeskUserCreationForm, CampusdeskUserEditForm
+from .history_views import (
+    DeletedRecordsView,
+    RecordHistoryView,
+    RecordRestoreView,
+    RecordRevertView,
+)
 from .models import (
     AcademicSession,
     Alumni,
@@ -185,7 +191,14 @@ class ScopedSaveMixin:
             self.request.user, self.scope_save_action, self.form.instance
         ):
             raise ValidationError(SCOPE_REFUSED)
-        return super().save_instance()
+        if isinstance(self, ServiceFormMixin):
+            return super().save_instance()  # the service writes the activity entry
+        # Wagtail's own create/edit views: the same entry a service would write,
+        # inside the transaction Wagtail's form_valid opens.
+        before = activity.stored_snapshot(self.form.instance)
+        instance = super().save_instance()
+        activity.record_saved(instance, before, user=self.request.user)
+        return instance
 
     def form_valid(self, form):
         try:
@@ -264,6 +277,17 @@ class RecordIndexView(generic.IndexView):
             queryset = queryset.select_related(*self.select_related)
         return queryset
 
+    def render_to_response(self, context, **response_kwargs):
+        if self.is_export:
+            rows = context["object_list"]
+            activity.record_export(
+                request=self.request,
+                model=self.model,
+                rows=rows.count() if hasattr(rows, "count") else len(rows),
+                export_format=self.request.GET.get("export"),
+            )
+        return super().render_to_response(context, **response_kwargs)
+
     def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
         if not self.title_links_to_inspect:
             return super()._get_title_column(field_name, column_class, **kwargs)
@@ -329,7 +353,6 @@ class ServiceCreateView(ServiceFormMixin, generic.CreateView):
 
     def save_instance(self):
         instance = self.create(self.form)
-        log(instance=instance, action="wagtail.create", user=self.request.user)
         return instance
 
 
@@ -339,12 +362,20 @@ class ServiceEditView(ServiceFormMixin, generic.EditView):
 
     def save_instance(self):
         instance = self.update(self.form)
-        log(instance=instance, action="wagtail.edit", user=self.request.user)
         return instance
 
 
 class ProtectedDeleteView(generic.DeleteView):
-    """Deleting something others still refer to explains why instead of failing."""
+    """Deleting something others still refer to explains why instead of failing.
+
+    Every delete writes its activity entry in the delete's transaction (views
+    that delete through a service, like documents, leave it to the service).
+    """
+
+    def delete_action(self):
+        with transaction.atomic():
+            activity.record_deleted(self.object, user=self.request.user)
+            super().delete_action()
 
     def form_valid(self, form):
         try:
@@ -385,9 +416,51 @@ class RecordViewSet(ModelViewSet):
     delete_view_class = ProtectedDeleteView
     list_select_related = ()
     title_links_to_inspect = False
+    # simple-history is the one story of a record's changes (records/history.py).
+    history_view_class = RecordHistoryView
 
     def construct_view(self, view_class, **kwargs):
         return super().construct_view(scoped_view_class(view_class), **kwargs)
+
+    def get_history_view_kwargs(self, **kwargs):
+        return super().get_history_view_kwargs(
+            revert_url_name=self.get_url_name("revert"),
+            deleted_url_name=self.get_url_name("deleted"),
+            **kwargs,
+        )
+
+    def _history_action_kwargs(self) -> dict:
+        return {
+            "model": self.model,
+            "index_url_name": self.get_url_name("index"),
+            "history_url_name": self.get_url_name("history"),
+            "deleted_url_name": self.get_url_name("deleted"),
+        }
+
+    def get_urlpatterns(self):
+        actions = self._history_action_kwargs()
+        return [
+            *super().get_urlpatterns(),
+            path(
+                "history/<int:pk>/revert/<int:history_id>/",
+                self.construct_view(RecordRevertView, **actions),
+                name="revert",
+            ),
+            path(
+                "deleted/",
+                self.construct_view(
+                    DeletedRecordsView,
+                    restore_url_name=self.get_url_name("restore"),
+                    **actions,
+                ),
+                name="deleted",
+            ),
+            path(
+                "deleted/<int:history_id>/restore/",
+                self.construct_view(RecordRestoreView, **actions),
+                name="restore",
+            ),
+        ]
 
     def get_index_view_kwargs(self, **kwargs):
         return super().get_index_view_kwargs(

@@ -65,3 +65,13 @@ from .access_views import AccessViewSet  # noqa: E402
 @hooks.register("register_admin_viewset")
 def register_access_viewset():
     return AccessViewSet()
+
+
+# --- Activity log (records/activity_views.py) ----------------------------------------
+
+from .activity_views import ActivityLogViewSet  # noqa: E402
+
+
+@hooks.register("register_admin_viewset")
+def register_activity_log_viewset():
+    return ActivityLogViewSet()

@@ -22,7 +22,9 @@ from datetime import time, timedelta
 from decimal import Decimal
 
 from records import services
+from records.activity import activity_record
 from records.models import (
+    ActivityAction,
     Alumni,
     AttendanceRecord,
     ExamType,
@@ -72,6 +74,7 @@ VIEWSET_OF = {
     "classroutine": "routines",
     "attendancerecord": "attendance",
     "marksrecord": "marks",
+    "activitylog": "activity_log",
 }
 
 
@@ -125,6 +128,16 @@ def _mark(student, subject, marker):
             total_marks=Decimal("100"),
             remarks=marker,
         )
+    )
+
+
+def _log_entry(student, marker):
+    if student is None:
+        return activity_record(
+            action=ActivityAction.LOGIN, entity_type="user", description=marker
+        )
+    return activity_record(
+        action=ActivityAction.UPDATE, instance=student, description=marker
     )
 
 
@@ -297,6 +310,12 @@ def build_scope_world() -> ScopeWorld:
                 A,
             ),
             obj("B", _mark(student_b, subject_b, "sc-mark-b"), "sc-mark-b"),
+        ],
+        "activitylog": [
+            obj("A", _log_entry(student_a, "sc-log-a"), "sc-log-a", A),
+            obj("B", _log_entry(student_b, "sc-log-b"), "sc-log-b"),
+            # Sign-ins and the like sit in no department.
+            obj("none", _log_entry(None, "sc-log-none"), "sc-log-none"),
         ],
     }
     return ScopeWorld(

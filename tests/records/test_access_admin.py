@@ -12,6 +12,7 @@ from guardian.shortcuts import get_perms
 
 from records import services
 from records.access import EXPLAINED_ACTIONS, Step, explain
+from records.activity import activity_record
 from records.models import (
     Alumni,
     AttendanceRecord,
@@ -310,6 +311,11 @@ def world(departments, session, class_group, make_user, head, registrar):
         "marksrecord": [
             final_mark_for(s, subject=sub, obtained=40)
             for s, sub in ((pupil, subject), (outsider, other_subject))
+        ],
+        "activitylog": [
+            activity_record(action="update", instance=pupil),
+            activity_record(action="update", instance=outsider),
+            activity_record(action="login", entity_type="user"),
         ],
     }
     switched_off = make_user(Role.INSTITUTE_HEAD, username="gone")

@@ -212,8 +212,12 @@ def walk_cells(client, role_key: str, world, wanted=lambda cell: True):
         for action in MATRIX_ACTIONS:
             if action == "add":
                 cell = (role_key, record, action, "-")
+                try:
+                    add_url = reverse(f"{VIEWSET_OF[record]}:add")
+                except NoReverseMatch:
+                    continue  # the activity log has no add view at all
                 if wanted(cell):
-                    response = client.get(reverse(f"{VIEWSET_OF[record]}:add"))
+                    response = client.get(add_url)
                     expected = expected_cell(role_key, record, action)
                     yield cell, expected, outcome(response)
                 continue
