@@ -32,6 +32,7 @@ from .activity import (
     stored_snapshot,
 )
 from .errors import BusinessRuleError
+from .history import bulk_history_attrs
 from .models import (
     AcademicSession,
     ActivityAction,
@@ -642,6 +643,9 @@ def attendance_sheet_save(
             batch_size=500,
             default_user=acting_user,
             default_change_reason="attendance sheet",
+            custom_historical_attrs=bulk_history_attrs(
+                batch=f"attendance {routine.subject.code} {day.isoformat()} #{routine.pk}"
+            ),
         )
     if to_update:
         bulk_update_with_history(
@@ -651,6 +655,9 @@ def attendance_sheet_save(
             batch_size=500,
             default_user=acting_user,
             default_change_reason="attendance sheet",
+            custom_historical_attrs=bulk_history_attrs(
+                batch=f"attendance {routine.subject.code} {day.isoformat()} #{routine.pk}"
+            ),
         )
     result.created, result.updated = len(to_create), len(to_update)
     if changed:
@@ -852,6 +859,9 @@ def marks_grid_save(
             batch_size=500,
             default_user=acting_user,
             default_change_reason="marks entry",
+            custom_historical_attrs=bulk_history_attrs(
+                batch=f"marks {subject.code} {exam_type} {shift} {session}"
+            ),
         )
     if to_update:
         bulk_update_with_history(
@@ -861,6 +871,9 @@ def marks_grid_save(
             batch_size=500,
             default_user=acting_user,
             default_change_reason="marks entry",
+            custom_historical_attrs=bulk_history_attrs(
+                batch=f"marks {subject.code} {exam_type} {shift} {session}"
+            ),
         )
     result.created, result.updated = len(to_create), len(to_update)
     if changed:

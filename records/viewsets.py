@@ -44,6 +44,7 @@ from wagtail.permissions import policy_registry
 from wagtail.users.views import users as wagtail_users
 
 from . import activity, filters, selectors, services
+from .activity import record_created, record_deleted, record_saved, stored_snapshot
 from .admin_forms import (
     AcademicSessionForm,
     AlumniConversionForm,
@@ -94,21 +95,34 @@ class UserCreateView(wagtail_users.CreateView):
         self.form.instance.account_status = initial_account_status(
             self.form.cleaned_data["role"]
         )
-        user = super().save_instance()
-        user_sync_role_groups(user=user)
+        with transaction.atomic():
+            user = super().save_instance()
+            user_sync_role_groups(user=user)
+            record_created(user, user=self.request.user)
         return user
 
 
 class UserEditView(wagtail_users.EditView):
     def save_instance(self):
-        user = super().save_instance()
-        user_sync_role_groups(user=user)
+        with transaction.atomic():
+            before = stored_snapshot(self.form.instance)
+            user = super().save_instance()
+            user_sync_role_groups(user=user)
+            record_saved(user, before, user=self.request.user)
         return user
+
+
+class UserDeleteView(wagtail_users.DeleteView):
+    def delete_action(self):
+        with transaction.atomic():
+            record_deleted(self.object, user=self.request.user)
+            super().delete_action()
 
 
 class UserViewSet(wagtail_users.UserViewSet):
     add_view_class = UserCreateView
     edit_view_class = UserEditView
+    delete_view_class = UserDeleteView
     create_template_name = "records/users/create.html"
     edit_template_name = "records/users/edit.html"
 
