@@ -21,6 +21,7 @@ MODULES = [
     "benchmarks.bench_foundation",
     "benchmarks.bench_records",
     "benchmarks.bench_permissions",
+    "benchmarks.bench_history",
 ]
 
 
