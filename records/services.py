@@ -1101,12 +1101,7 @@ def captain_appoint(*, student: Student, acting_user: User | None = None) -> Stu
         after={"role": Role.CAPTAIN.value},
         description=f"{student}: appointed captain",
     )
-    class_group_sync_grants(
-        department_id=student.department_id,
-        semester=student.semester,
-        shift=student.shift,
-        session_id=student.session_id,
-    )
+    class_group_sync_grants(**group_dict(_class_group_of(student)))
     return student
 
 
@@ -1125,12 +1120,7 @@ def captain_dismiss(*, student: Student, acting_user: User | None = None) -> Stu
         after={"role": Role.STUDENT.value},
         description=f"{student}: dismissed as captain",
     )
-    class_group_sync_grants(
-        department_id=student.department_id,
-        semester=student.semester,
-        shift=student.shift,
-        session_id=student.session_id,
-    )
+    class_group_sync_grants(**group_dict(_class_group_of(student)))
     return student
 
 
