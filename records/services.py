@@ -538,6 +538,22 @@ def routine_update(
     return routine
 
 
+def _bulk_save_with_history(
+    model, to_create, to_update, fields, *, acting_user, reason: str, batch: str
+) -> None:
+    """Bulk-write a sheet or grid with history rows tagged by reason, batch and IP."""
+    history = {
+        "batch_size": 500,
+        "default_user": acting_user,
+        "default_change_reason": reason,
+        "custom_historical_attrs": bulk_history_attrs(batch=batch),
+    }
+    if to_create:
+        bulk_create_with_history(to_create, model, **history)
+    if to_update:
+        bulk_update_with_history(to_update, model, fields, **history)
+
+
 # --- Attendance ---------------------------------------------------------------
 
 
@@ -636,29 +652,15 @@ def attendance_sheet_save(
             to_update.append(record)
         else:
             result.unchanged += 1
-    if to_create:
-        bulk_create_with_history(
-            to_create,
-            AttendanceRecord,
-            batch_size=500,
-            default_user=acting_user,
-            default_change_reason="attendance sheet",
-            custom_historical_attrs=bulk_history_attrs(
-                batch=f"attendance {routine.subject.code} {day.isoformat()} #{routine.pk}"
-            ),
-        )
-    if to_update:
-        bulk_update_with_history(
-            to_update,
-            AttendanceRecord,
-            ["is_present", "notes", "recorded_by"],
-            batch_size=500,
-            default_user=acting_user,
-            default_change_reason="attendance sheet",
-            custom_historical_attrs=bulk_history_attrs(
-                batch=f"attendance {routine.subject.code} {day.isoformat()} #{routine.pk}"
-            ),
-        )
+    _bulk_save_with_history(
+        AttendanceRecord,
+        to_create,
+        to_update,
+        ["is_present", "notes", "recorded_by"],
+        acting_user=acting_user,
+        reason="attendance sheet",
+        batch=f"attendance {routine.subject.code} {day.isoformat()} #{routine.pk}",
+    )
     result.created, result.updated = len(to_create), len(to_update)
     if changed:
         activity_record(
@@ -852,29 +854,15 @@ def marks_grid_save(
             to_update.append(record)
         else:
             result.unchanged += 1
-    if to_create:
-        bulk_create_with_history(
-            to_create,
-            MarksRecord,
-            batch_size=500,
-            default_user=acting_user,
-            default_change_reason="marks entry",
-            custom_historical_attrs=bulk_history_attrs(
-                batch=f"marks {subject.code} {exam_type} {shift} {session}"
-            ),
-        )
-    if to_update:
-        bulk_update_with_history(
-            to_update,
-            MarksRecord,
-            ["marks_obtained", "total_marks", "remarks", "recorded_by"],
-            batch_size=500,
-            default_user=acting_user,
-            default_change_reason="marks entry",
-            custom_historical_attrs=bulk_history_attrs(
-                batch=f"marks {subject.code} {exam_type} {shift} {session}"
-            ),
-        )
+    _bulk_save_with_history(
+        MarksRecord,
+        to_create,
+        to_update,
+        ["marks_obtained", "total_marks", "remarks", "recorded_by"],
+        acting_user=acting_user,
+        reason="marks entry",
+        batch=f"marks {subject.code} {exam_type} {shift} {session}",
+    )
     result.created, result.updated = len(to_create), len(to_update)
     if changed:
         activity_record(
