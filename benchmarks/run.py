@@ -22,6 +22,7 @@ MODULES = [
     "benchmarks.bench_records",
     "benchmarks.bench_permissions",
     "benchmarks.bench_history",
+    "benchmarks.bench_spreadsheets",
 ]
 
 

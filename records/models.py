@@ -993,8 +993,12 @@ ATTENDANCE_NOT_SCHEDULED = _(
 ATTENDANCE_FUTURE = _("Attendance cannot be taken for a future date (%(date)s).")
 
 
+def _id(value):
+    return getattr(value, "pk", value)
+
+
 def validate_attendance_slot(
-    *, department, semester, shift, session, subject, day: date
+    *, department, semester, shift, session, subject, day: date, slots=None
 ) -> None:
     """Attendance only for a subject the class group has on that weekday, not in the future.
 
@@ -1003,7 +1007,20 @@ def validate_attendance_slot(
     if day > timezone.localdate():
         raise ValidationError({"date": ATTENDANCE_FUTURE % {"date": day.isoformat()}})
     weekday = Weekday.of(day)
-    scheduled = (
+    if slots is not None:
+        # An import checks thousands of rows against the routine loaded once:
+        # ``slots`` holds (department, semester, shift, session, subject, day) ids.
+        key = (
+            _id(department),
+            semester,
+            shift,
+            _id(session),
+            _id(subject),
+            weekday,
+        )
+        if weekday is not None and key in slots:
+            return
+    scheduled = slots is None and (
         weekday is not None
         and ClassRoutine.objects.active()
         .for_class_group(
@@ -1323,3 +1340,94 @@ class ActivityLog(models.Model):
         raise ValueError(
             "Activity log entries cannot be deleted; they are pruned by age."
         )
+
+
+# --- Spreadsheet imports --------------------------------------------------------------
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    CHECKING = "checking", _("Checking")
+    CHECKED = "checked", _("Ready to import")
+    HAS_ERRORS = "has_errors", _("Has errors")
+    REFUSED = "refused", _("File refused")
+    IMPORTING = "importing", _("Importing")
+    IMPORTED = "imported", _("Imported")
+    FAILED = "failed", _("Failed")
+    UNDONE = "undone", _("Undone")
+
+
+class ImportBatch(models.Model):
+    """One uploaded spreadsheet: its preview, its import and (maybe) its undo.
+
+    Every history row an import writes carries ``history_batch = "import:<id>"``,
+    so the batch's rows are found (and undone) through the record history.
+    """
+
+    record_type = models.CharField(_("record type"), max_length=30)
+    original_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(
+        _("file"),
+        storage=private_storage,
+        upload_to=UniqueUploadPath("imports"),
+        max_length=255,
+    )
+    file_size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ImportStatus.choices,
+        default=ImportStatus.UPLOADED,
+        db_index=True,
+    )
+    phase = models.CharField(_("phase"), max_length=50, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} ({self.original_name})"
+
+    @property
+    def history_tag(self) -> str:
+        """The ``history_batch`` value of every history row this import wrote."""
+        return f"import:{self.pk}"
+
+    @property
+    def reason(self) -> str:
+        """The history reason of its rows: ``import #12 (students.xlsx)``."""
+        return f"import #{self.pk} ({self.original_name})"

@@ -300,6 +300,94 @@ def student_number_candidates(
     return roll, registration
 
 
+def _reserve_in_sequence(key: str, count: int) -> range:
+    """Take ``count`` consecutive numbers of a counter at once (row-locked)."""
+    for _attempt in range(5):
+        updated = NumberSequence.objects.filter(key=key).update(
+            last_value=F("last_value") + count
+        )
+        if updated:
+            last = NumberSequence.objects.values_list("last_value", flat=True).get(
+                key=key
+            )
+            return range(last - count + 1, last + 1)
+        try:
+            with transaction.atomic():
+                NumberSequence.objects.create(key=key, last_value=count)
+            return range(1, count + 1)
+        except IntegrityError:
+            continue
+    raise BusinessRuleError(_("Could not reserve a number; please try again."))
+
+
+def _fill_numbers(students, *, attr, key, number_format, prefix, taken) -> None:
+    """Give each student without ``attr`` the next free number of ``key``."""
+    need = [s for s in students if not getattr(s, attr)]
+    if not need:
+        return
+    taken = taken | set(
+        Student.objects.filter(**{f"{attr}__startswith": prefix}).values_list(
+            attr, flat=True
+        )
+    )
+    while need:
+        for seq in _reserve_in_sequence(key, len(need)):
+            number = number_format(seq)
+            if number in taken:
+                continue
+            taken.add(number)
+            setattr(need.pop(0), attr, number)
+            if not need:
+                break
+
+
+def student_numbers_for_import(students: list[Student]) -> None:
+    """Roll and registration numbers for imported students who have none.
+
+    Numbers are reserved a block at a time (one counter update per class
+    group, not one per student); numbers already taken, in the database or
+    in the same file, are skipped (Property 8).
+    """
+    given_reg = {s.current_registration_number for s in students}
+    given_roll = {s.current_roll_number for s in students}
+    by_registration: dict[tuple, list[Student]] = {}
+    by_roll: dict[tuple, list[Student]] = {}
+    for student in students:
+        by_registration.setdefault(
+            (student.session_id, student.department_id), []
+        ).append(student)
+        by_roll.setdefault(
+            (student.session_id, student.department_id, student.shift), []
+        ).append(student)
+    for group in by_registration.values():
+        session, department = group[0].session, group[0].department
+        year = session.start_date.year
+        _fill_numbers(
+            group,
+            attr="current_registration_number",
+            key=f"registration:{session.pk}:{department.code}",
+            number_format=lambda seq, y=year, c=department.code: f"{y}-{c}-{seq:05d}",
+            prefix=f"{year}-{department.code}-",
+            taken=given_reg,
+        )
+    for group in by_roll.values():
+        session, department, shift = (
+            group[0].session,
+            group[0].department,
+            group[0].shift,
+        )
+        year = session.start_date.year
+        prefix = f"{department.code}-{year % 100:02d}{SHIFT_LETTERS.get(shift, 'X')}-"
+        _fill_numbers(
+            group,
+            attr="current_roll_number",
+            key=f"roll:{session.pk}:{department.code}:{shift}",
+            number_format=lambda seq, p=prefix: f"{p}{seq:03d}",
+            prefix=prefix,
+            taken=given_roll,
+        )
+
+
 STUDENT_READ_ONLY = {
     "id",
     "current_roll_number",

@@ -168,6 +168,23 @@ PRIVATE_MEDIA_ROOT = Path(
     os.environ.get("CAMPUSDESK_PRIVATE_MEDIA_ROOT", VAR_DIR / "private")
 )
 
+# Spreadsheet imports: files over these limits are refused up front, with the
+# limit in the message; files with more rows than the inline limit are checked
+# and imported by the task worker (manage.py db_worker) with a progress bar.
+CAMPUSDESK_IMPORT_MAX_BYTES = int(
+    os.environ.get("CAMPUSDESK_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+)
+CAMPUSDESK_IMPORT_MAX_ROWS = int(os.environ.get("CAMPUSDESK_IMPORT_MAX_ROWS", 100_000))
+CAMPUSDESK_IMPORT_MAX_UNZIPPED_BYTES = int(
+    os.environ.get("CAMPUSDESK_IMPORT_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024)
+)
+CAMPUSDESK_IMPORT_MAX_CELLS = int(
+    os.environ.get("CAMPUSDESK_IMPORT_MAX_CELLS", 4_000_000)
+)
+CAMPUSDESK_IMPORT_INLINE_ROWS = int(
+    os.environ.get("CAMPUSDESK_IMPORT_INLINE_ROWS", 1000)
+)
+
 # The largest file a user may upload (documents, photos), in bytes.
 CAMPUSDESK_MAX_UPLOAD_BYTES = int(
     os.environ.get("CAMPUSDESK_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))
