@@ -134,7 +134,7 @@ def _reset_students():
         )
 
 
-def ours_import(path: str, dry_run: bool) -> dict:
+def ours_import(path: str, dry_run: bool, with_history: bool = True) -> dict:
     from records.models import User
     from records.spreadsheets.engine import run_import
     from records.spreadsheets.intake import read_table
@@ -152,6 +152,7 @@ def ours_import(path: str, dry_run: bool) -> dict:
         dry_run=dry_run,
         reason="import #1 (students.csv)",
         tag="import:1",
+        with_history=with_history,
     )
     seconds = time.perf_counter() - started
     assert plan.ok, plan.as_report()["rows"][:3]
@@ -354,7 +355,8 @@ def _load_export_students(rows: int) -> None:
 def run(report) -> None:
     wants_import = report.wants("import_")
     wants_export = report.wants("export_")
-    if not (wants_import or wants_export):
+    wants_history = report.wants("history_import")
+    if not (wants_import or wants_export or wants_history):
         return
     codes, session = _setup()
     with tempfile.TemporaryDirectory() as tmp:
@@ -362,6 +364,8 @@ def run(report) -> None:
         write_student_csv(path, ROWS, codes, session)
         if wants_import:
             _run_import(report, str(path))
+        if wants_history:
+            _run_history(report, str(path))
         if wants_export:
             _run_export(report, tmp)
 
@@ -417,6 +421,23 @@ def _run_import(report, path: str) -> None:
     )
     report("import_confirm_peak_mb", confirm["peak_mb"], "MB peak RSS (goal < 300)")
     report("import_check_peak_mb", check["peak_mb"], "MB peak RSS")
+
+
+def _run_history(report, path: str) -> None:
+    """Issue 5's goal: history costs under 1.5x on a 20,000-row import."""
+    on, off = [], []
+    for _ in range(3):
+        off.append(measure(ours_import, path, False, False)["seconds"])
+        on.append(measure(ours_import, path, False, True)["seconds"])
+    on_s, off_s = sorted(on)[1], sorted(off)[1]
+    report(
+        "history_import_20k_on",
+        on_s,
+        "s (median of 3, history rows written)",
+        baseline_name="history off (goal ratio >= 0.67: under 1.5x)",
+        baseline_value=off_s,
+    )
+    report("history_import_20k_off", off_s, "s (median of 3, no history rows)")
 
 
 def _run_export(report, tmp: str) -> None:

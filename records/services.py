@@ -19,7 +19,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import selectors
 from .activity import (
@@ -31,8 +30,8 @@ from .activity import (
     snapshot,
     stored_snapshot,
 )
+from .bulk import write_history
 from .errors import BusinessRuleError
-from .history import bulk_history_attrs
 from .models import (
     AcademicSession,
     ActivityAction,
@@ -630,16 +629,17 @@ def _bulk_save_with_history(
     model, to_create, to_update, fields, *, acting_user, reason: str, batch: str
 ) -> None:
     """Bulk-write a sheet or grid with history rows tagged by reason, batch and IP."""
-    history = {
-        "batch_size": 500,
-        "default_user": acting_user,
-        "default_change_reason": reason,
-        "custom_historical_attrs": bulk_history_attrs(batch=batch),
-    }
+    now = timezone.now()
     if to_create:
-        bulk_create_with_history(to_create, model, **history)
+        model.objects.bulk_create(to_create, batch_size=500)
+        write_history(
+            model, to_create, "+", user=acting_user, reason=reason, tag=batch, when=now
+        )
     if to_update:
-        bulk_update_with_history(to_update, model, fields, **history)
+        model.objects.bulk_update(to_update, fields, batch_size=500)
+        write_history(
+            model, to_update, "~", user=acting_user, reason=reason, tag=batch, when=now
+        )
 
 
 # --- Attendance ---------------------------------------------------------------

@@ -277,7 +277,12 @@ def import_batch_undo(*, batch: ImportBatch, acting_user) -> ImportBatch:
     write_history(
         model, deleted, "-", user=acting_user, reason=reason, tag=undo_tag, when=now
     )
-    model._base_manager.filter(pk__in=created).delete()
+    # Nothing refers to these records (checked above), so a plain DELETE is
+    # safe; it also skips simple-history's per-object delete signal, which
+    # would write a second, reason-less history row next to ours.
+    for start in range(0, len(created), 2000):
+        chunk = model._base_manager.filter(pk__in=created[start : start + 2000])
+        chunk._raw_delete(chunk.db)
 
     restored = _restore_previous(model, history, updated, first_id, objects)
     write_history(
