@@ -10,6 +10,7 @@ class RecordsConfig(AppConfig):
     verbose_name = _("Institute records")
 
     def ready(self) -> None:
+        from . import lookups  # noqa: F401 - registers field__any
         from .roles import sync_role_groups_after_migrate
 
         # Permissions of models added by later migrations only exist after

@@ -435,7 +435,7 @@ class RelatedWidget(Widget):
             for start in range(0, len(wanted_list), 2000):
                 chunk = wanted_list[start : start + 2000]
                 objects.extend(
-                    manager.filter(**{f"{self.lookups[0]}__in": chunk}).iterator(
+                    manager.filter(**{f"{self.lookups[0]}__any": chunk}).iterator(
                         chunk_size=2000
                     )
                 )

@@ -417,7 +417,7 @@ def _changeable(user, model, existing: dict) -> set:
         chunk = ids[start : start + 5000]
         allowed.update(
             scope_queryset(
-                user, model._base_manager.filter(pk__in=chunk), CHANGE
+                user, model._base_manager.filter(pk__any=chunk), CHANGE
             ).values_list("pk", flat=True)
         )
     return allowed
@@ -439,7 +439,7 @@ def _check_unique_against_database(resource, candidates) -> None:
         values = list(wanted)
         for start in range(0, len(values), 2000):
             chunk = values[start : start + 2000]
-            for other in model._base_manager.filter(**{f"{name}__in": chunk}):
+            for other in model._base_manager.filter(**{f"{name}__any": chunk}):
                 for result, obj in wanted.get(getattr(other, name), []):
                     if obj.pk != other.pk and result.action != "error":
                         result.error(

@@ -271,7 +271,8 @@ class SpreadsheetResource(resources.ModelResource):
         for start in range(0, len(raw), 2000):
             chunk = raw[start : start + 2000]
             queryset = self.existing_queryset().filter(
-                **narrow, **{f"{lookup}__in": chunk}
+                **narrow,
+                **{f"{lookup}__{'in' if first_field.is_relation else 'any'}": chunk},
             )
             for obj in queryset:
                 key = self.instance_key(obj)
@@ -305,8 +306,20 @@ class SpreadsheetResource(resources.ModelResource):
         obj = self.model.__new__(self.model)
         obj.__dict__ = template.__dict__.copy()
         obj._state = ModelState()
+        relations = context.get("relations")
+        if relations is None:
+            relations = context["relations"] = {
+                f.name: f for f in self.model._meta.concrete_fields if f.is_relation
+            }
         for name, value in values.items():
-            setattr(obj, name, value)
+            field = relations.get(name)
+            if field is None:
+                setattr(obj, name, value)
+            else:
+                # What the related descriptor does, minus its per-call router check.
+                obj.__dict__[field.attname] = None if value is None else value.pk
+                if value is not None:
+                    field.set_cached_value(obj, value)
         return obj
 
     def fk_names(self) -> set[str]:
@@ -743,7 +756,7 @@ class StudentResource(SpreadsheetResource):
             values = sorted(wanted)
             for start in range(0, len(values), 2000):
                 for obj in queryset.filter(
-                    **{f"{field_name}__in": values[start : start + 2000]}
+                    **{f"{field_name}__any": values[start : start + 2000]}
                 ):
                     for key in self._identity_keys(
                         {
