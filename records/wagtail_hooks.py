@@ -75,3 +75,18 @@ from .activity_views import ActivityLogViewSet  # noqa: E402
 @hooks.register("register_admin_viewset")
 def register_activity_log_viewset():
     return ActivityLogViewSet()
+
+
+# --- Spreadsheet imports (records/import_views.py) -----------------------------------
+
+from .import_views import import_urlpatterns, imports_menu_item  # noqa: E402
+
+
+@hooks.register("register_admin_urls")
+def register_import_urls():
+    return import_urlpatterns()
+
+
+@hooks.register("register_admin_menu_item")
+def register_imports_menu_item():
+    return imports_menu_item()

@@ -227,10 +227,13 @@ class SpreadsheetResource(resources.ModelResource):
             key.append(value if f.is_relation else self._norm(value))
         return tuple(key)
 
+    label_fields: tuple[str, ...] = ()  # shown beside the key in the preview
+
     def row_label(self, values: dict) -> str:
         parts = [
             str(self.fields_by_attr(name).widget.export(values.get(name)) or "")
-            for name in self.key
+            for name in (*self.key, *self.label_fields)
+            if name in values
         ]
         return " · ".join(p for p in parts if p)
 
@@ -402,6 +405,7 @@ DEPARTMENT_RULE = _("department code (CST) or name")
 class StudentResource(SpreadsheetResource):
     record_type = "students"
     title = _("Students")
+    label_fields = ("full_name_english",)
     key = ("current_registration_number",)
     key_optional = True
     locked_fields = ("current_roll_number", "current_registration_number")
@@ -779,6 +783,7 @@ class StudentResource(SpreadsheetResource):
 class TeacherResource(SpreadsheetResource):
     record_type = "teachers"
     title = _("Teachers")
+    label_fields = ("full_name_english",)
     key = ("email",)
     unique_fields = ("email",)
     export_select_related = ("department",)

@@ -67,6 +67,18 @@ SPREADSHEETS = {"xlsx": write_xlsx, "ods": write_ods}
 
 
 @pytest.fixture(autouse=True)
+def _response_close_without_database():
+    """``response.close()`` sends request_finished, whose handler touches the
+    database connections; these tests have no database."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
 def dhaka():
     with timezone.override(DHAKA), translation.override("en"):
         yield

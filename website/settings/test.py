@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("CAMPUSDESK_VAR_DIR", tempfile.mkdtemp(prefix="campusdesk-test-"))
@@ -26,3 +27,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
+
+# Uploaded files of one test process (and one xdist worker) stay apart from
+# the app's var/ folder and from other workers, so tests that count stored
+# files see only their own.
+PRIVATE_MEDIA_ROOT = Path(tempfile.gettempdir()) / (
+    f"campusdesk-test-private-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"
+    f"{os.getpid()}"
+)
+MEDIA_ROOT = PRIVATE_MEDIA_ROOT.with_name(PRIVATE_MEDIA_ROOT.name + "-public")
