@@ -55,7 +55,7 @@ DUPLICATE_ROW = _("This row is the same %(record)s as row %(row)d (%(key)s).")
 DUPLICATE_VALUE = _("%(value)s is also in row %(row)d; it must be unique.")
 TAKEN_VALUE = _("%(value)s already belongs to %(other)s.")
 OUT_OF_SCOPE_NEW = _(
-    "You may not add this %(record)s: it is outside the departments you manage."
+    "You may not add this %(record)s: it is outside your departments or classes."
 )
 OUT_OF_SCOPE_CHANGE = _("You may not change %(record)s %(key)s.")
 REQUIRED_CELL = _("This column is required; the cell is empty.")

@@ -1,6 +1,6 @@
 """The import engine: plan every row, write all or nothing, re-import changes nothing."""
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
@@ -13,6 +13,7 @@ from tests.factories import (
     DepartmentFactory,
     StudentFactory,
     SubjectFactory,
+    TeacherFactory,
     last_weekday,
 )
 
@@ -182,7 +183,7 @@ def test_registrar_of_one_department_cannot_import_into_another(
     )
     plan = run("students", table(STUDENT_HEADERS, [student_row(1)]), user)
     assert not plan.ok
-    assert "outside the departments you manage" in plan.rows[0].errors[0][1]
+    assert "outside your departments or classes" in plan.rows[0].errors[0][1]
 
 
 def test_unknown_department_and_bad_date_are_named(registrar, cst, session):
@@ -302,3 +303,47 @@ def test_plan_reports_headers_nothing_matches(registrar, cst, session):
         resource_for("students"), table(["foo", "bar"], [["1", "2"]]), user=registrar
     )
     assert plan.file_errors and "None of the column headers" in plan.file_errors[0]
+
+
+def test_a_teacher_imports_marks_only_for_their_own_classes(
+    active_teacher, cst, session
+):
+    teacher = TeacherFactory(user=active_teacher, department=cst)
+    mine = SubjectFactory(department=cst, code="66611", semester=1)
+    other = SubjectFactory(department=cst, code="66612", semester=1)
+    ClassRoutineFactory(subject=mine, session=session, teacher=teacher)
+    ClassRoutineFactory(
+        subject=other, session=session, start_time=time(11, 0), end_time=time(11, 45)
+    )
+    student = StudentFactory(department=cst, session=session)
+    reg = student.current_registration_number
+    headers = [
+        "Registration number",
+        "Subject",
+        "Semester",
+        "Exam",
+        "Marks obtained",
+        "Total marks",
+    ]
+    plan = run(
+        "marks",
+        table(
+            headers,
+            [[reg, "66611", 1, "Final", 70, 100], [reg, "66612", 1, "Final", 70, 100]],
+        ),
+        active_teacher,
+    )
+    assert not plan.ok
+    assert plan.rows[0].action == "new"
+    assert plan.rows[1].errors == [
+        (
+            "",
+            "You may not add this marks record: it is outside your departments or classes.",
+        )
+    ]
+    assert not MarksRecord.objects.exists()
+    plan = run(
+        "marks", table(headers, [[reg, "66611", 1, "Final", 70, 100]]), active_teacher
+    )
+    assert plan.ok, plan.as_report()
+    assert MarksRecord.objects.get().recorded_by == active_teacher
