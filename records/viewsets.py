@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -53,6 +53,7 @@ from .admin_forms import (
     ReinstateForm,
 )
 from .errors import BusinessRuleError
+from .exports import EXPORT_FORMATS, listing_export_response, user_may_export
 from .forms import CampusdeskUserCreationForm, CampusdeskUserEditForm
 from .history_views import (
     DeletedRecordsView,
@@ -291,16 +292,61 @@ class RecordIndexView(generic.IndexView):
             queryset = queryset.select_related(*self.select_related)
         return queryset
 
-    def render_to_response(self, context, **response_kwargs):
-        if self.is_export:
-            rows = context["object_list"]
-            activity.record_export(
-                request=self.request,
-                model=self.model,
-                rows=rows.count() if hasattr(rows, "count") else len(rows),
-                export_format=self.request.GET.get("export"),
+    # --- Spreadsheet export (records/exports.py) ---------------------------------
+    # ?export=csv|xlsx|ods answers a file of exactly the listing: its filters,
+    # search and ordering, every page, only rows the user may export; the
+    # record types with an import resource in its columns (the file imports
+    # back). Handled before the listing's context is built, so the rows are
+    # streamed from the database, never loaded all at once.
+
+    FORMATS = EXPORT_FORMATS
+
+    def get(self, request, *args, **kwargs):
+        fmt = request.GET.get("export", "").strip().lower()
+        if not fmt:
+            return super().get(request, *args, **kwargs)
+        if fmt not in self.FORMATS:
+            return HttpResponseBadRequest(
+                _("Unknown export format. Use one of: %(formats)s.")
+                % {"formats": ", ".join(self.FORMATS)},
+                content_type="text/plain; charset=utf-8",
             )
-        return super().render_to_response(context, **response_kwargs)
+        return listing_export_response(self, fmt)
+
+    @cached_property
+    def show_export_buttons(self):
+        return bool(self.list_export) and user_may_export(self.request.user, self.model)
+
+    def get_export_url(self, format):
+        """The listing's URL with its filters, search and ordering, and ``export``.
+
+        Also right in the results-only view that refreshes the header buttons
+        when a filter changes (its own path would answer too, but the page
+        number and the fragment flag have no place in a download link).
+        """
+        params = self.request.GET.copy()
+        for key in (self.page_kwarg, "_w_filter_fragment", "export"):
+            params.pop(key, None)
+        params["export"] = format
+        return f"{self.index_url or self.request.path}?{params.urlencode()}"
+
+    @property
+    def ods_export_url(self):
+        return self.get_export_url("ods")
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if self.show_export_buttons:
+            buttons.append(
+                Button(
+                    _("Download ODS"),
+                    url=self.ods_export_url,
+                    icon_name="download",
+                    priority=95,
+                )
+            )
+        return buttons
 
     def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
         if not self.title_links_to_inspect:

@@ -37,6 +37,13 @@ def normalize_header(text: Any) -> str:
     return " ".join(text.split())
 
 
+def normalize_choice(text: Any) -> str:
+    """Like ``normalize_header`` but keeps + and - (blood groups B+ and B-)."""
+    text = str(text or "").translate(BANGLA_DIGITS).casefold()
+    text = re.sub(r"[^\w+\-]+|_", " ", text)
+    return " ".join(text.split())
+
+
 def ascii_digits(value: Any) -> str:
     return str(value).translate(BANGLA_DIGITS).strip()
 
@@ -336,15 +343,17 @@ class ChoiceWidget(Widget):
         super().__init__()
         self.choices = list(choices)
         self.integer = integer
-        self.extra = {normalize_header(k): v for k, v in (extra or {}).items()}
+        self.extra = {normalize_choice(k): v for k, v in (extra or {}).items()}
         self._lookup: dict[str, Any] | None = None
 
     def lookup(self) -> dict[str, Any]:
         # Built on first use, in the active language (labels are lazy).
         table: dict[str, Any] = dict(self.extra)
         for value, label in self.choices:
-            table[normalize_header(value)] = value
-            table[normalize_header(label)] = value
+            for key in (normalize_choice(value), normalize_choice(label)):
+                if table.get(key, value) != value:
+                    raise ValueError(f"choices {value!r} and {table[key]!r} read alike")
+                table[key] = value
         return table
 
     def read(self, value: Any, context: dict) -> Any:
@@ -363,7 +372,7 @@ class ChoiceWidget(Widget):
             and not isinstance(value, bool)
         ):
             value = int(value)
-        key = normalize_header(value)
+        key = normalize_choice(value)
         table = context.get(("choices", id(self)))
         if table is None:
             table = context[("choices", id(self))] = self.lookup()

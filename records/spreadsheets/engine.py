@@ -299,14 +299,6 @@ def plan_import(resource, table: Table, *, user, progress: Progress = _noop) -> 
         else:
             if not result.label:
                 result.label = str(instance)
-            if instance.pk not in allowed_existing and not user_can(
-                user, CHANGE, instance
-            ):
-                result.error(
-                    "",
-                    OUT_OF_SCOPE_CHANGE % {"record": record_name, "key": result.label},
-                )
-                continue
             obj = copy.copy(instance)
             before = {}
             for _index, column in mapping:
@@ -323,7 +315,12 @@ def plan_import(resource, table: Table, *, user, progress: Progress = _noop) -> 
                     and not model_field.is_relation
                 ):
                     new_raw = "" if isinstance(old, str) else new_raw
-                if _same(old, new_raw):
+                if _same(old, new_raw) or (
+                    getattr(column.widget, "lower", False)
+                    and isinstance(old, str)
+                    and isinstance(new_raw, str)
+                    and old.casefold() == new_raw.casefold()
+                ):
                     continue
                 if name in resource.locked_fields:
                     if is_blank(new):
@@ -353,7 +350,16 @@ def plan_import(resource, table: Table, *, user, progress: Progress = _noop) -> 
             if result.action == "error":
                 continue
             if not before:
-                result.action = "unchanged"
+                result.action = "unchanged"  # no right is needed to change nothing
+                continue
+            if instance.pk not in allowed_existing and not user_can(
+                user, CHANGE, instance
+            ):
+                result.changes.clear()
+                result.error(
+                    "",
+                    OUT_OF_SCOPE_CHANGE % {"record": record_name, "key": result.label},
+                )
                 continue
             result.action = "update"
         context["row_number"] = result.number

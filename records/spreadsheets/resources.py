@@ -23,6 +23,7 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models.base import ModelState
+from django.db.models.functions import Lower
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
@@ -165,6 +166,7 @@ class SpreadsheetResource(resources.ModelResource):
     record_type = ""  # the URL and command-line name: "students"
     title = ""
     key: tuple[str, ...] = ()  # attributes of the natural key
+    case_insensitive_key = False  # match the first key field whatever its case
     key_optional = (
         False  # rows without a key may still match (see existing_by_identity)
     )
@@ -271,6 +273,18 @@ class SpreadsheetResource(resources.ModelResource):
             }
         raw = sorted(raw_values, key=str)
         narrow = self.narrow_existing(rows)
+        if self.case_insensitive_key and not first_field.is_relation:
+            # Emails: whatever the case stored and typed (one small table).
+            folded = sorted({str(v).casefold() for v in raw})
+            queryset = self.existing_queryset().alias(key_casefolded=Lower(first))
+            for start in range(0, len(folded), 2000):
+                for obj in queryset.filter(
+                    **narrow, key_casefolded__in=folded[start : start + 2000]
+                ):
+                    key = self.instance_key(obj)
+                    if key in wanted:
+                        found[key] = obj
+            return found
         for start in range(0, len(raw), 2000):
             chunk = raw[start : start + 2000]
             queryset = self.existing_queryset().filter(
@@ -785,6 +799,7 @@ class TeacherResource(SpreadsheetResource):
     title = _("Teachers")
     label_fields = ("full_name_english",)
     key = ("email",)
+    case_insensitive_key = True
     unique_fields = ("email",)
     export_select_related = ("department",)
 
