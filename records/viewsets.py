@@ -61,6 +61,7 @@ from .history_views import (
     RecordRestoreView,
     RecordRevertView,
 )
+from .import_views import import_button_label, import_url
 from .models import (
     AcademicSession,
     Alumni,
@@ -86,6 +87,8 @@ from .permissions import (
 )
 from .roles import initial_account_status
 from .services import user_sync_role_groups
+from .spreadsheets.batches import import_allowed
+from .spreadsheets.resources import resource_for_model
 
 # --- Accounts (Wagtail's user viewset, with roles) -------------------------------
 
@@ -344,6 +347,18 @@ class RecordIndexView(generic.IndexView):
                     url=self.ods_export_url,
                     icon_name="download",
                     priority=95,
+                )
+            )
+        resource = resource_for_model(self.model)
+        if resource is not None and import_allowed(
+            self.request.user, resource.record_type
+        ):
+            buttons.append(
+                Button(
+                    import_button_label(resource.record_type),
+                    url=import_url(resource.record_type),
+                    icon_name="upload",
+                    priority=100,
                 )
             )
         return buttons

@@ -19,9 +19,22 @@ def banner(text: str) -> None:
     print(f"\n{line}\n{text}\n{line}", flush=True)
 
 
+def with_workers(args: list[str]) -> list[str]:
+    """Two xdist workers unless the caller chose (``-n 0`` runs serially).
+
+    ``--dist load`` hands tests out in collection order, where pytest-django
+    puts transactional tests (which empty the database when they end) last:
+    a worker never runs an ordinary test after one of them.
+    """
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args):
+        return args
+    workers = os.environ.get("CAMPUSDESK_TEST_WORKERS", "2")
+    return ["-n", workers, "--dist", "load", *args]
+
+
 def run_pytest(args: list[str], env: dict[str, str]) -> int:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", *args], env=env, check=False
+        [sys.executable, "-m", "pytest", *with_workers(args)], env=env, check=False
     ).returncode
 
 

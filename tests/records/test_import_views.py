@@ -517,3 +517,18 @@ def test_a_crash_during_the_check_marks_the_batch_failed(
     page = signed_in.get(detail_url(batch))
     assert "RuntimeError" in page_text(page)
     assert soup(page).select_one("[data-import-progress]") is None
+
+
+def test_listings_offer_an_import_button_to_those_who_may_import(
+    client, registrar, password
+):
+    from django.urls import reverse
+
+    client.force_login(registrar)
+    response = client.get(reverse("students:index"))
+    assert response.status_code == 200
+    assert (
+        reverse("records_imports:new", args=["students"]).encode() in response.content
+    )
+    response = client.get(reverse("sessions:index"))
+    assert b"/admin/imports/new/" not in response.content
