@@ -109,6 +109,12 @@ class TextWidget(Widget):
         self.lower = lower
 
     def read(self, value: Any, context: dict) -> str:
+        if type(value) is str:  # the common case, kept short
+            text = value.strip()
+            if text[:1] == "'":
+                # Our own exports escape formula-like text with an apostrophe.
+                text = unescape_formula(text)
+            return text.lower() if self.lower else text
         if value is None:
             return ""
         if isinstance(value, float) and value.is_integer():

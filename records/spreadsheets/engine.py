@@ -243,7 +243,7 @@ def plan_import(resource, table: Table, *, user, progress: Progress = _noop) -> 
         for index, column in mapping:
             raw = cells[index] if index < len(cells) else ""
             try:
-                values[column.attribute] = column.read(raw, context)
+                values[column.attribute] = column.widget.read(raw, context)
             except CellError as exc:
                 result.error(column.column_name, exc)
             except ValidationError as exc:

@@ -713,13 +713,13 @@ class StudentResource(SpreadsheetResource):
         model = m.Student
 
     def skip_field_validation(self, obj, before) -> set[str]:
+        skip = set()
         if before is None:
-            return {
-                name
-                for name in ("current_roll_number", "current_registration_number")
-                if is_blank(getattr(obj, name))
-            }
-        return set()
+            values = obj.__dict__
+            for name in ("current_roll_number", "current_registration_number"):
+                if not values.get(name):
+                    skip.add(name)  # Campusdesk gives the number on import
+        return skip
 
     def existing_queryset(self):
         return m.Student.objects.select_related("department", "session")
