@@ -338,6 +338,10 @@ class BooleanWidget(Widget):
             return ""
         return str(self.true_label if value else self.false_label)
 
+    def exporter(self):
+        yes, no = str(self.true_label), str(self.false_label)
+        return lambda value: "" if value is None else (yes if value else no)
+
     def clean(self, value, row=None, **kwargs):
         return self.read(value, {})
 
@@ -345,8 +349,16 @@ class BooleanWidget(Widget):
 class ChoiceWidget(Widget):
     """A choice by its stored value or its label (English or Bangla), any case."""
 
-    def __init__(self, choices, *, integer: bool = False, extra: dict | None = None):
+    def __init__(
+        self,
+        choices,
+        *,
+        integer: bool = False,
+        extra: dict | None = None,
+        export_label: bool = True,
+    ):
         super().__init__()
+        self.export_label = export_label
         self.choices = list(choices)
         self.integer = integer
         self.extra = {normalize_choice(k): v for k, v in (extra or {}).items()}
@@ -393,10 +405,19 @@ class ChoiceWidget(Widget):
         )
 
     def export(self, value: Any) -> Any:
+        if not self.export_label:
+            return value
         for choice, label in self.choices:
             if choice == value:
                 return str(label)
         return "" if value is None else value
+
+    def exporter(self):
+        """``export`` for a whole file: the labels looked up once."""
+        if not self.export_label:
+            return None
+        labels = {choice: str(label) for choice, label in self.choices}
+        return lambda value: labels.get(value, "" if value is None else value)
 
     def clean(self, value, row=None, **kwargs):
         return self.read(value, {})

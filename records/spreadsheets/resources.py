@@ -56,9 +56,10 @@ SEMESTER_RULE = _("1 to 8 (also 3rd or 3rd semester)")
 
 
 def _semester(**kwargs) -> ChoiceWidget:
-    widget = ChoiceWidget(m.Semester.choices, integer=True, extra=SEMESTER_ALIASES)
-    widget.export = lambda value: value  # a number in the sheet, not "3rd semester"
-    return widget
+    # A number in the sheet, not "3rd semester".
+    return ChoiceWidget(
+        m.Semester.choices, integer=True, extra=SEMESTER_ALIASES, export_label=False
+    )
 
 
 def department_widget() -> RelatedWidget:
@@ -403,9 +404,31 @@ class SpreadsheetResource(resources.ModelResource):
         return [str(c.column_name) for c in self.columns()]
 
     def export_rows(self, queryset):
-        columns = self.columns()
-        for obj in self.export_queryset(queryset).iterator(chunk_size=2000):
-            yield [column.export_value(obj) for column in columns]
+        """The rows of a queryset as cell values, in the queryset's order.
+
+        Read with ``values_list`` (related records by their export field
+        through a join), so 100,000 rows build no model instances.
+        """
+        paths, converters = [], []
+        for column in self.columns():
+            widget = column.widget
+            if isinstance(widget, RelatedWidget):
+                paths.append(f"{column.attribute}__{widget.export_field}")
+                converters.append(None)
+            else:
+                paths.append(column.attribute)
+                exporter = getattr(widget, "exporter", None)
+                converters.append(exporter() if exporter else None)
+        pairs = [(i, f) for i, f in enumerate(converters) if f is not None]
+        values = queryset.values_list(*paths).iterator(chunk_size=2000)
+        if not pairs:
+            yield from values
+            return
+        for row in values:
+            row = list(row)
+            for index, convert in pairs:
+                row[index] = convert(row[index])
+            yield row
 
 
 def _col(attribute, header, widget=None, **kwargs) -> Column:

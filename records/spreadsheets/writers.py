@@ -36,7 +36,6 @@ from itertools import chain, islice
 from typing import IO, Any, BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
-import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -304,64 +303,185 @@ def write_xlsx(
 ) -> int:
     """Write an XLSX workbook of one sheet; return the rows written.
 
-    XlsxWriter's ``constant_memory`` mode writes each row to a temporary file
-    as soon as the next one starts, so memory does not grow with the rows.
+    The workbook is written directly as SpreadsheetML: the sheet's XML is
+    streamed into the zip a chunk at a time, with text as inline strings, so
+    memory does not grow with the rows. Writing the XML ourselves is about
+    four times faster than XlsxWriter's cell-by-cell API, which is what the
+    export goal (100,000 students in a few seconds) needs; the files open in
+    Excel, LibreOffice, openpyxl and calamine (see the tests).
     """
-    workbook = xlsxwriter.Workbook(
-        out_path_or_file,
-        {
-            "constant_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "default_date_format": DATE_FORMAT,
-        },
-    )
-    try:
-        count = _fill_xlsx(workbook, headers, rows, _sheet_name(sheet_name))
-    finally:
-        workbook.close()
-    return count
-
-
-def _fill_xlsx(workbook, headers, rows, sheet_name: str) -> int:
-    sheet = workbook.add_worksheet(sheet_name)
-    bold = workbook.add_format({"bold": True})
-    date_format = workbook.add_format({"num_format": DATE_FORMAT})
-    datetime_format = workbook.add_format({"num_format": DATETIME_FORMAT})
-    time_format = workbook.add_format({"num_format": TIME_FORMAT})
-
+    sheet_name = _sheet_name(sheet_name)
     cell = _cell_function()
     header_texts = [_display(*cell(header)) for header in headers]
     sample, rows = _sample(rows)
-    for col, width in enumerate(_column_widths(header_texts, sample, cell)):
-        sheet.set_column(col, col, width)
-    for col, header in enumerate(header_texts):
-        sheet.write_string(0, col, header, bold)
-    sheet.freeze_panes(1, 0)
+    widths = _column_widths(header_texts, sample, cell)
+    with zipfile.ZipFile(
+        out_path_or_file, "w", zipfile.ZIP_DEFLATED, compresslevel=1
+    ) as archive:
+        archive.writestr("[Content_Types].xml", XLSX_CONTENT_TYPES)
+        archive.writestr("_rels/.rels", XLSX_ROOT_RELS)
+        archive.writestr("xl/workbook.xml", _xlsx_workbook(sheet_name))
+        archive.writestr("xl/_rels/workbook.xml.rels", XLSX_WORKBOOK_RELS)
+        archive.writestr("xl/styles.xml", XLSX_STYLES)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            return _write_xlsx_sheet(sheet, header_texts, rows, cell, widths)
 
-    write_string = sheet.write_string
-    write_number = sheet.write_number
-    write_datetime = sheet.write_datetime
-    row_index = 0
-    for row_index, row in enumerate(rows, start=1):
-        if row_index >= XLSX_MAX_ROWS:
+
+XML_DECLARATION_XLSX = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+XLSX_CONTENT_TYPES = XML_DECLARATION_XLSX + (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/styles.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "</Types>"
+)
+XLSX_ROOT_RELS = (
+    XML_DECLARATION_XLSX
+    + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+    '2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+XLSX_WORKBOOK_RELS = (
+    XML_DECLARATION_XLSX
+    + '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+    '2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/'
+    '2006/relationships/styles" Target="styles.xml"/>'
+    "</Relationships>"
+)
+# Cell styles: 0 plain, 1 bold (header), 2 date, 3 date and time, 4 time.
+XLSX_STYLES = (
+    XML_DECLARATION_XLSX
+    + '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="3">'
+    f'<numFmt numFmtId="164" formatCode="{DATE_FORMAT}"/>'
+    f'<numFmt numFmtId="165" formatCode="{DATETIME_FORMAT}"/>'
+    f'<numFmt numFmtId="166" formatCode="{TIME_FORMAT}"/>'
+    "</numFmts>"
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border>'
+    "</borders>"
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+    "</cellStyleXfs>"
+    '<cellXfs count="5">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" '
+    'applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" '
+    'applyNumberFormat="1"/>'
+    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" '
+    'applyNumberFormat="1"/>'
+    "</cellXfs>"
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+    "</cellStyles>"
+    "</styleSheet>"
+)
+XLSX_EPOCH = date(1899, 12, 30)
+XLSX_EPOCH_ORDINAL = XLSX_EPOCH.toordinal()
+
+
+def _xlsx_workbook(sheet_name: str) -> str:
+    return (
+        XML_DECLARATION_XLSX
+        + '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheets><sheet name={quoteattr(sheet_name)} sheetId="1" r:id="rId1"/>'
+        "</sheets></workbook>"
+    )
+
+
+def _xlsx_text(value: str) -> str:
+    if XML_ILLEGAL.search(value):
+        value = XML_ILLEGAL.sub("", value)
+    if "&" in value or "<" in value or ">" in value:
+        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "\r" in value:  # XML readers turn a raw CR into LF; a reference survives
+        value = value.replace("\r", "&#13;")
+    if value[:1].isspace() or value[-1:].isspace():
+        return f'<c t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+    return f'<c t="inlineStr"><is><t>{value}</t></is></c>'
+
+
+def _write_xlsx_sheet(sheet, header_texts, rows, cell, widths) -> int:
+    head = [
+        XML_DECLARATION_XLSX,
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
+        '<sheetViews><sheetView workbookViewId="0">'
+        '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+        '<selection pane="bottomLeft"/></sheetView></sheetViews>',
+    ]
+    if widths:
+        head.append("<cols>")
+        head.extend(
+            f'<col min="{n}" max="{n}" width="{w}" customWidth="1"/>'
+            for n, w in enumerate(widths, start=1)
+        )
+        head.append("</cols>")
+    head.append('<sheetData><row r="1">')
+    head.extend(
+        _xlsx_text(text).replace("<c ", '<c s="1" ', 1) for text in header_texts
+    )
+    head.append("</row>")
+    sheet.write("".join(head).encode("utf-8"))
+
+    text_cell = _xlsx_text
+    epoch = XLSX_EPOCH_ORDINAL
+    buffer: list[str] = []
+    size = 0
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        if count >= XLSX_MAX_ROWS:
             raise ValueError(
                 f"An XLSX sheet holds at most {XLSX_MAX_ROWS - 1} rows of data."
             )
-        for col, value in enumerate(row):
+        parts = [f'<row r="{count + 1}">']
+        for value in row:
             kind, value = cell(value)
             if kind == TEXT:
-                write_string(row_index, col, value)
+                parts.append(text_cell(value) if value else "<c/>")
             elif kind == NUMBER:
-                write_number(row_index, col, value)
+                parts.append(
+                    f"<c><v>{format(value, 'f') if isinstance(value, Decimal) else value}</v></c>"
+                )
+            elif kind == EMPTY:
+                parts.append("<c/>")
             elif kind == DATE:
-                write_datetime(row_index, col, value, date_format)
+                parts.append(f'<c s="2"><v>{value.toordinal() - epoch}</v></c>')
             elif kind == DATETIME:
-                write_datetime(row_index, col, value, datetime_format)
-            elif kind == TIME:
-                write_datetime(row_index, col, value, time_format)
-    return row_index
+                serial = (
+                    value.toordinal()
+                    - epoch
+                    + (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+                )
+                parts.append(f'<c s="3"><v>{serial!r}</v></c>')
+            else:  # TIME
+                fraction = (
+                    value.hour * 3600 + value.minute * 60 + value.second
+                ) / 86400
+                parts.append(f'<c s="4"><v>{fraction!r}</v></c>')
+        parts.append("</row>")
+        line = "".join(parts)
+        buffer.append(line)
+        size += len(line)
+        if size > CHUNK_CHARS:
+            sheet.write("".join(buffer).encode("utf-8"))
+            buffer.clear()
+            size = 0
+    buffer.append("</sheetData></worksheet>")
+    sheet.write("".join(buffer).encode("utf-8"))
+    return count
 
 
 # --- ODS --------------------------------------------------------------------
