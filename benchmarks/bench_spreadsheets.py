@@ -35,7 +35,7 @@ ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "20000"))
 # lower for a quick look (its rate is then flattered: it slows as rows grow).
 BASELINE_ROWS = int(os.environ.get("BENCH_IMPORT_BASELINE_ROWS", str(ROWS)))
 EXPORT_ROWS = int(os.environ.get("BENCH_EXPORT_ROWS", "100000"))
-BASELINE_EXPORT_ROWS = int(os.environ.get("BENCH_EXPORT_BASELINE_ROWS", "5000"))
+BASELINE_EXPORT_ROWS = int(os.environ.get("BENCH_EXPORT_BASELINE_ROWS", "20000"))
 
 HEADERS = [
     "full_name_english",
