@@ -1155,7 +1155,132 @@ def build_demo_institute(
             step=step,
         ).build()
     _appoint_demo_captain(users["captain"])
+    _approval_desk(rng, today, session, departments, users)
+    step("admission applications, teacher signups, correction requests")
     return DEMO_USERS
+
+
+def _approval_desk(rng, today, session, departments, users) -> None:
+    """Requests in every state, so the approval desk is never empty.
+
+    Admissions: waiting for the registrar, waiting for the head, approved,
+    rejected and returned; teacher signups and correction requests likewise.
+    Built once (the first application's presence says so).
+    """
+    from workflows import services as flow
+    from workflows.models import AdmissionApplication, Workflow
+    from workflows.models import RequestKind as Kind
+
+    if (
+        AdmissionApplication.objects.exists()
+        or not Workflow.objects.filter(kind=Kind.ADMISSION).exists()
+    ):
+        return
+    # Fresh objects: a user's scope is cached on the instance.
+    registrar = User.objects.get(pk=users["registrar"].pk)
+    head = User.objects.get(pk=users["head"].pk)
+    plan = (["registrar"] * 5 + ["head"] * 3 + ["approved"] * 2 + ["rejected"] * 2) + [
+        "returned"
+    ]
+    codes = list(departments)
+    for n, state in enumerate(plan):
+        department = departments[codes[n % len(codes)]]
+        fields = student_fields(
+            rng,
+            department=department,
+            semester=1,
+            shift=Shift.MORNING if n % 2 else Shift.DAY,
+            session=session,
+        )
+        for name in ("department", "semester", "shift"):
+            fields.pop(name)
+        fields["email"] = f"applicant{n + 1}@example.com"
+        application = flow.admission_submit(
+            **fields,
+            desired_department=department,
+            desired_shift=Shift.MORNING if n % 2 else Shift.DAY,
+        )
+        if state in ("head", "approved"):
+            flow.request_approve(request=application, acting_user=registrar)
+        if state == "approved":
+            flow.request_approve(request=application, acting_user=head)
+        elif state == "rejected":
+            flow.request_reject(
+                request=application,
+                acting_user=registrar,
+                note="The SSC GPA is below the department's minimum of 3.50.",
+            )
+        elif state == "returned":
+            flow.request_return(
+                request=application,
+                acting_user=registrar,
+                note="Please upload your SSC transcript; the certificate alone is "
+                "not enough.",
+            )
+
+    signups = [
+        ("Farhana Yasmin", "ফারহানা ইয়াসমিন", "farhana", "Instructor", None),
+        ("Kamrul Hasan", "কামরুল হাসান", "kamrul", "Junior Instructor", None),
+        ("Sadia Afrin", "সাদিয়া আফরিন", "sadia", "Instructor", "approved"),
+        ("Mahbub Alam", "মাহবুব আলম", "mahbub", "Craft Instructor", "rejected"),
+    ]
+    for n, (english, bangla, username, designation, outcome) in enumerate(signups):
+        signup = flow.teacher_signup_submit(
+            password=settings.CAMPUSDESK_DEMO_PASSWORD,
+            full_name_english=english,
+            full_name_bangla=bangla,
+            email=f"{username}@demo.campusdesk.edu.bd",
+            mobile_number=_mobile(rng),
+            designation=designation,
+            department=departments[codes[n % len(codes)]],
+            qualifications="B.Sc. in Engineering",
+            username=f"{username}-signup",
+        )
+        if outcome == "approved":
+            flow.request_approve(request=signup, acting_user=head)
+        elif outcome == "rejected":
+            flow.request_reject(
+                request=signup,
+                acting_user=head,
+                note="No post is vacant in this department this session.",
+            )
+
+    student = Student.objects.filter(user=users["student"]).first()
+    others = list(
+        Student.objects.filter(status=StudentStatus.ACTIVE)
+        .exclude(pk=getattr(student, "pk", None))
+        .order_by("pk")[:3]
+    )
+    corrections = []
+    if student is not None:
+        corrections += [
+            (student, "father_name", student.father_name + " Mia", "approved"),
+            (student, "guardian_mobile", "01911223344", None),
+        ]
+    for other in others:
+        corrections.append(
+            (other, "full_name_english", other.full_name_english + "a", None)
+        )
+    if others:
+        corrections.append(
+            (others[0], "mother_name", "Someone Else", "rejected"),
+        )
+    for target, field, value, outcome in corrections:
+        request = flow.correction_submit(
+            student=target,
+            field_name=field,
+            requested_value=value,
+            reason="The SSC certificate spells it this way.",
+            acting_user=target.user,
+        )
+        if outcome == "approved":
+            flow.request_approve(request=request, acting_user=registrar)
+        elif outcome == "rejected":
+            flow.request_reject(
+                request=request,
+                acting_user=registrar,
+                note="The birth certificate shows the current spelling.",
+            )
 
 
 def _registrar_scopes(users, departments) -> None:
