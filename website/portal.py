@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -47,6 +48,7 @@ from records.entry_views import (
     routine_group_label,
     sitting_problems,
 )
+from records.errors import BusinessRuleError
 from records.models import (
     ATTENDANCE_FUTURE,
     ClassRoutine,
@@ -433,10 +435,74 @@ class CaptainSheetView(CaptainView):
         return render(self.request, self.template_name, context)
 
 
+# --- Corrections: a student asks to change one field of their record ---------------
+
+
+class CorrectionForm(forms.Form):
+    field_name = forms.ChoiceField(label=_("What is wrong"), choices=())
+    requested_value = forms.CharField(label=_("What it should say"), max_length=255)
+    reason = forms.CharField(
+        label=_("Why"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Say which certificate or document shows the right value."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from workflows.models import CorrectableField
+
+        super().__init__(*args, **kwargs)
+        self.fields["field_name"].choices = CorrectableField.choices
+
+
+class CorrectionsView(PortalView):
+    """Seed 000 §7: ask for a correction; see every request and its outcome."""
+
+    template_name = "website/portal/corrections.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.show(CorrectionForm())
+
+    def post(self, request, *args, **kwargs):
+        from workflows import services as flow
+
+        form = CorrectionForm(request.POST)
+        if form.is_valid():
+            try:
+                flow.correction_submit(
+                    student=self.student, acting_user=request.user, **form.cleaned_data
+                )
+            except BusinessRuleError as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(
+                    request,
+                    _("Your request was sent to the registrar's office."),
+                )
+                return redirect("portal:corrections")
+        return self.show(form, status=400)
+
+    def show(self, form, status=200):
+        from workflows.models import CorrectionRequest
+
+        requests = CorrectionRequest.objects.filter(student=self.student).order_by(
+            "-submitted_at", "-pk"
+        )
+        return render(
+            self.request,
+            self.template_name,
+            {"student": self.student, "form": form, "requests": requests},
+            status=status,
+        )
+
+
 app_name = "portal"
 urlpatterns = [
     path("", MyRecordsView.as_view(), name="my_records"),
     path("attendance/", CaptainAttendanceView.as_view(), name="attendance"),
+    path("corrections/", CorrectionsView.as_view(), name="corrections"),
     path(
         "attendance/<int:routine_id>/",
         CaptainSheetView.as_view(),
