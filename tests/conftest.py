@@ -68,3 +68,12 @@ def active_teacher(make_user):
 @pytest.fixture
 def student(make_user):
     return make_user(Role.STUDENT, username="student1")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (rate limits, cached counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
