@@ -12,6 +12,14 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self):
+        """Property 3: a student not yet admitted is sent to the admission form."""
+        from .admission_views import admission_page_for
+
+        return (
+            admission_page_for(self.request.user) or super().get_default_redirect_url()
+        )
+
 
 class ProfileView(LoginRequiredMixin, TemplateView):
     template_name = "registration/profile.html"

@@ -4,7 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import health
+from . import admission_views, health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -14,6 +14,11 @@ urlpatterns = [
     path("accounts/", include("website.accounts")),
     path("records/", include("records.urls")),
     path("portal/", include("website.portal")),
+    path(
+        "admission/status/<str:token>/",
+        admission_views.admission_status,
+        name="admission_status",
+    ),
 ]
 
 if settings.DEBUG:
