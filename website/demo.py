@@ -1155,9 +1155,55 @@ def build_demo_institute(
             step=step,
         ).build()
     _appoint_demo_captain(users["captain"])
+    _public_pages(today, session, departments)
     _approval_desk(rng, today, session, departments, users)
-    step("admission applications, teacher signups, correction requests")
+    step("admission and signup pages; applications, signups, corrections")
     return DEMO_USERS
+
+
+def _public_pages(today, session, departments) -> None:
+    """The public admission form and the teacher signup page, published once."""
+    from datetime import timedelta
+
+    from .models import AdmissionFormPage, HomePage, TeacherSignupPage
+
+    home = HomePage.objects.first()
+    if home is None:
+        return
+    if not AdmissionFormPage.objects.exists():
+        page = AdmissionFormPage(
+            title=f"Admission {session.name}",
+            slug="admission",
+            intro=(
+                "<p>Apply for the first semester of the four-year Diploma in "
+                "Engineering. Fill in every field as written in your SSC "
+                "certificate and attach the documents listed below.</p>"
+            ),
+            session=session,
+            shifts_offered=[Shift.MORNING, Shift.DAY],
+            opens_on=today - timedelta(days=30),
+            closes_on=today + timedelta(days=60),
+            required_documents=["ssc_certificate", "birth_certificate"],
+            thank_you_text=(
+                "<p>Thank you. Keep your application number; the status link "
+                "shows every step of the review.</p>"
+            ),
+        )
+        home.add_child(instance=page)
+        page.departments.add(*departments.values())
+        page.save_revision().publish()
+    if not TeacherSignupPage.objects.exists():
+        page = TeacherSignupPage(
+            title="Teach with us",
+            slug="teacher-signup",
+            intro=(
+                "<p>Teachers of the institute ask for their Campusdesk account "
+                "here; the institute head approves it.</p>"
+            ),
+            thank_you_text="<p>The institute head will review your request.</p>",
+        )
+        home.add_child(instance=page)
+        page.save_revision().publish()
 
 
 def _approval_desk(rng, today, session, departments, users) -> None:

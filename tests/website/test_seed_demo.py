@@ -334,3 +334,27 @@ def test_current_session_follows_the_calendar():
     assert current_session_bounds(date(2026, 11, 23))[0] == "2026-27"
     assert current_session_bounds(date(2027, 3, 1))[0] == "2026-27"
     assert current_session_bounds(date(2027, 7, 1))[0] == "2027-28"
+
+
+def test_the_desk_is_never_empty_and_the_public_pages_are_live(demo, client):
+    from website.models import AdmissionFormPage, TeacherSignupPage
+    from workflows.models import (
+        AdmissionApplication,
+        CorrectionRequest,
+        RequestStatus,
+        TeacherSignupRequest,
+    )
+
+    statuses = set(AdmissionApplication.objects.values_list("status", flat=True))
+    assert statuses == {"pending", "approved", "rejected", "returned"}
+    stages = set(
+        AdmissionApplication.objects.filter(status=RequestStatus.PENDING).values_list(
+            "stage__name", flat=True
+        )
+    )
+    assert stages == {"Registrar review", "Head approval"}
+    assert TeacherSignupRequest.objects.filter(status="pending").exists()
+    assert CorrectionRequest.objects.filter(status="pending").exists()
+    admission = AdmissionFormPage.objects.live().get()
+    assert client.get(admission.url).status_code == 200
+    assert client.get(TeacherSignupPage.objects.live().get().url).status_code == 200
