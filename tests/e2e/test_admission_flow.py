@@ -13,7 +13,6 @@ from wagtail.models import Locale, Page, Site
 from records.models import DocumentKind
 from tests.factories import AcademicSessionFactory, DepartmentFactory
 from website.models import AdmissionFormPage, HomePage
-from workflows import services
 from workflows.models import AdmissionApplication
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +38,7 @@ def home_page() -> HomePage:
 
 @pytest.mark.django_db(transaction=True)
 def test_an_applicant_applies_and_sees_the_approval(
-    live_server, page, tmp_path, registrar, head
+    live_server, page, tmp_path, registrar, head, password
 ):
     from workflows.migrations import _defaults
 
@@ -94,8 +93,23 @@ def test_an_applicant_applies_and_sees_the_approval(
     expect(page.locator("#stage")).to_have_text("Registrar review")
     expect(page.get_by_text("ssc-certificate.pdf")).to_be_visible()
 
-    services.request_approve(request=application, acting_user=registrar)
-    services.request_approve(request=application, acting_user=head)
+    # The registrar, then the head, approve on the review screen of the desk.
+    review = f"{live_server.url}/admin/desk/admission/{application.pk}/"
+    for user, stage_after in ((registrar, "Head approval"), (head, None)):
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/admin/")
+        page.goto(review)
+        page.get_by_role("button", name="Approve", exact=True).click()
+        page.wait_for_load_state()
+        application.refresh_from_db()
+        if stage_after:
+            assert application.stage.name == stage_after
+    assert application.status == "approved"
+    assert application.student.current_roll_number.startswith("CST-26M-")
 
     page.goto(status_href)
     expect(page.locator("#status")).to_have_text("Approved")
