@@ -23,6 +23,7 @@ MODULES = [
     "benchmarks.bench_permissions",
     "benchmarks.bench_history",
     "benchmarks.bench_spreadsheets",
+    "benchmarks.bench_admission",
 ]
 
 

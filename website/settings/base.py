@@ -185,6 +185,11 @@ CAMPUSDESK_IMPORT_INLINE_ROWS = int(
     os.environ.get("CAMPUSDESK_IMPORT_INLINE_ROWS", 1000)
 )
 
+# Public forms (admission, teacher signup): submissions per IP address per hour.
+CAMPUSDESK_ADMISSION_RATE_PER_HOUR = int(
+    os.environ.get("CAMPUSDESK_ADMISSION_RATE_PER_HOUR", 10)
+)
+
 # The largest file a user may upload (documents, photos), in bytes.
 CAMPUSDESK_MAX_UPLOAD_BYTES = int(
     os.environ.get("CAMPUSDESK_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))

@@ -14,3 +14,7 @@ TASKS = {
         "ENQUEUE_ON_COMMIT": False,
     }
 }
+
+if os.environ.get("CAMPUSDESK_BENCH_URLS"):
+    # The gunicorn of the admission-form benchmark also serves the baseline view.
+    ROOT_URLCONF = "benchmarks.bench_urls"
