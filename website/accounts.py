@@ -42,4 +42,21 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("profile/", ProfileView.as_view(), name="profile"),
+    # Invitations (an approved applicant without an account) end here: the
+    # link in the email lets them choose their password.
+    path(
+        "set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/set_password.html",
+            success_url=reverse_lazy("accounts:set_password_done"),
+        ),
+        name="set_password",
+    ),
+    path(
+        "set-password/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/set_password_done.html"
+        ),
+        name="set_password_done",
+    ),
 ]

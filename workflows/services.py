@@ -546,6 +546,7 @@ def _apply_admission(application, *, acting_user, reason: str) -> None:
             acting_user=acting_user,
         )
         application.user = user
+        _invite(user, application)
     user = User.objects.select_for_update().get(pk=user.pk)
     user.admission_status = AdmissionStatus.APPROVED
     user.save(update_fields=["admission_status"])
@@ -560,6 +561,44 @@ def _apply_admission(application, *, acting_user, reason: str) -> None:
                 uploaded_file=File(handle, name=document.original_name),
                 acting_user=acting_user,
             )
+
+
+def _invite(user, application) -> None:
+    """A set-your-password link for an approved applicant who had no account."""
+    from django.conf import settings
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    path = reverse(
+        "accounts:set_password",
+        args=[urlsafe_base64_encode(force_bytes(user.pk)), "TOKEN"],
+    )
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+
+    def send():
+        # The token is made after the commit: it depends on the saved account.
+        fresh = User.objects.get(pk=user.pk)
+        link = base + path.replace("TOKEN", default_token_generator.make_token(fresh))
+        send_mail(
+            gettext("You are admitted: choose your Campusdesk password"),
+            gettext(
+                "Your application %(number)s was approved. Your username is "
+                "%(username)s. Choose your password here: %(link)s"
+            )
+            % {
+                "number": application.application_number,
+                "username": fresh.get_username(),
+                "link": link,
+            },
+            None,
+            [application.email],
+            fail_silently=True,
+        )
+
+    if application.email:
+        transaction.on_commit(send)
 
 
 def _apply_teacher_signup(signup, *, acting_user) -> None:

@@ -309,3 +309,34 @@ def test_documents_sent_with_the_application_become_the_students(
     assert document.kind == "ssc_certificate" and document.original_name == "ssc.pdf"
     with document.file.open("rb") as handle:
         assert handle.read() == pdf
+
+
+def test_an_applicant_without_an_account_is_invited_to_choose_a_password(
+    default_workflows,
+    cst,
+    session,
+    registrar,
+    head,
+    client,
+    django_capture_on_commit_callbacks,
+):
+    import re
+
+    application = submitted(cst, session)
+    services.request_approve(request=application, acting_user=registrar)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_approve(request=application, acting_user=head)
+    invitation = next(m for m in mail.outbox if "choose your" in m.subject)
+    assert invitation.to == ["nusrat@example.com"]
+    link = re.search(r"https?://\S+", invitation.body).group(0)
+    path = link.split("testserver", 1)[-1]
+    form = client.get(path, follow=True)
+    assert form.status_code == 200
+    response = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "Bangla-1234-Secure", "new_password2": "Bangla-1234-Secure"},
+    )
+    assert response.status_code == 302
+    user = User.objects.get(pk=Student.objects.get().user_id)
+    assert user.check_password("Bangla-1234-Secure")
