@@ -446,6 +446,11 @@ class CorrectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Say which certificate or document shows the right value."),
     )
+    document = forms.FileField(
+        label=_("Supporting document"),
+        required=False,
+        help_text=_("A scan of the certificate: PDF, JPEG or PNG."),
+    )
 
     def __init__(self, *args, **kwargs):
         from workflows.models import CorrectableField
@@ -465,16 +470,22 @@ class CorrectionsView(PortalView):
     def post(self, request, *args, **kwargs):
         from workflows import services as flow
 
-        form = CorrectionForm(request.POST)
+        form = CorrectionForm(request.POST, request.FILES)
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            document = data.pop("document", None)
             try:
                 flow.correction_submit(
-                    student=self.student, acting_user=request.user, **form.cleaned_data
+                    student=self.student,
+                    acting_user=request.user,
+                    documents=[document] if document else [],
+                    **data,
                 )
             except BusinessRuleError as exc:
                 form.add_error(None, str(exc))
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
+                    field = "document" if field == "documents" else field
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 messages.success(

@@ -327,6 +327,38 @@ class CorrectionRequest(ApprovalRequest):
         return f"#{self.pk} {self.get_field_name_display()} ({self.student})"
 
 
+class CorrectionDocument(models.Model):
+    """A supporting document sent with a correction request (a certificate scan)."""
+
+    request = models.ForeignKey(
+        CorrectionRequest,
+        verbose_name=_("correction request"),
+        on_delete=models.CASCADE,
+        related_name="documents",
+    )
+    kind = models.CharField(
+        _("type"), max_length=30, choices=DocumentKind.choices, default="other"
+    )
+    file = models.FileField(
+        _("file"),
+        storage=private_storage,
+        upload_to=UniqueUploadPath("corrections"),
+        max_length=255,
+    )
+    original_name = models.CharField(_("original file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["request", "pk"]
+        verbose_name = _("supporting document")
+        verbose_name_plural = _("supporting documents")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class WorkflowAction(models.Model):
     """One action on one request: the trail the review screen shows."""
 

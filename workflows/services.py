@@ -35,6 +35,7 @@ from records.validators import ALLOWED_UPLOAD_TYPES, sniff_upload
 from .models import (
     AdmissionApplication,
     AdmissionDocument,
+    CorrectionDocument,
     CorrectionRequest,
     RequestKind,
     RequestStatus,
@@ -321,10 +322,39 @@ def teacher_signup_submit(*, password: str, **fields) -> TeacherSignupRequest:
     return signup
 
 
+def _store_upload(model, uploaded_file, **fields):
+    """Check a file by its content and size, then keep it privately with its row."""
+    content_type = sniff_upload(uploaded_file, ALLOWED_UPLOAD_TYPES)
+    document = model(
+        original_name=os.path.basename(str(uploaded_file.name))[:255],
+        size=uploaded_file.size,
+        content_type=content_type,
+        **fields,
+    )
+    document.full_clean(exclude=["file"])
+    uploaded_file.seek(0)
+    document.file.save(
+        f"upload{ALLOWED_UPLOAD_TYPES[content_type]}", uploaded_file, save=False
+    )
+    try:
+        document.save()
+    except Exception:
+        document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
 @transaction.atomic
 def correction_submit(
-    *, student, field_name: str, requested_value: str, reason: str, acting_user
+    *,
+    student,
+    field_name: str,
+    requested_value: str,
+    reason: str,
+    acting_user,
+    documents=(),
 ) -> CorrectionRequest:
+    """Seed 000 §7: one field, the value it should have, why, and the proof."""
     request = CorrectionRequest(
         student=student,
         field_name=field_name,
@@ -336,6 +366,11 @@ def correction_submit(
     _start(request, acting_user=acting_user)
     _stamp(request, acting_user, "submitted")
     request.save()
+    for uploaded_file in documents:
+        try:
+            _store_upload(CorrectionDocument, uploaded_file, request=request)
+        except ValidationError as exc:
+            raise ValidationError({"documents": exc.messages}) from None
     _log(request, WorkflowAction.Action.SUBMIT, actor=acting_user)
     record_created(request, user=acting_user)
     return request

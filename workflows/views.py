@@ -42,7 +42,7 @@ from records.roles import Role
 from . import services
 from .models import (
     AdmissionApplication,
-    AdmissionDocument,
+    CorrectionRequest,
     RequestKind,
     RequestStatus,
     WorkflowAction,
@@ -370,12 +370,14 @@ class ReviewView(DeskViewMixin, View):
                 "status": obj.get_status_display().lower(),
             }
         documents = []
-        if isinstance(obj, AdmissionApplication):
+        if isinstance(obj, AdmissionApplication | CorrectionRequest):
+            url_name = (
+                "workflows_desk:document"
+                if isinstance(obj, AdmissionApplication)
+                else "workflows_desk:correction_document"
+            )
             documents = [
-                (
-                    document,
-                    reverse("workflows_desk:document", args=[obj.pk, document.pk]),
-                )
+                (document, reverse(url_name, args=[obj.pk, document.pk]))
                 for document in obj.documents.all()
             ]
         trail = WorkflowAction.objects.filter(
@@ -537,13 +539,11 @@ class BulkApproveView(DeskViewMixin, View):
 class DocumentDownloadView(View):
     """A file sent with an application, only to those who may see the application."""
 
+    kind = RequestKind.ADMISSION
+
     def get(self, request, pk, doc_pk):
-        application = get_object_or_404(
-            visible_queryset(request.user, RequestKind.ADMISSION), pk=pk
-        )
-        document = get_object_or_404(
-            AdmissionDocument, application=application, pk=doc_pk
-        )
+        owner = get_object_or_404(visible_queryset(request.user, self.kind), pk=pk)
+        document = get_object_or_404(owner.documents.all(), pk=doc_pk)
         try:
             handle = document.file.open("rb")
         except FileNotFoundError:
@@ -607,6 +607,11 @@ def include_desk():
             "admission/<int:pk>/documents/<int:doc_pk>/",
             DocumentDownloadView.as_view(),
             name="document",
+        ),
+        path(
+            "correction/<int:pk>/documents/<int:doc_pk>/",
+            DocumentDownloadView.as_view(kind=RequestKind.CORRECTION),
+            name="correction_document",
         ),
         path("<str:kind>/<int:pk>/", ReviewView.as_view(), name="review"),
     ]

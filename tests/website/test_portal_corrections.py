@@ -75,3 +75,56 @@ def test_a_forged_field_name_is_refused(client, me):
     )
     assert response.status_code == 400
     assert not CorrectionRequest.objects.exists()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def test_a_supporting_document_goes_with_the_request_to_the_desk(client, me, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(me.user)
+    response = client.post(
+        reverse("portal:corrections"),
+        {
+            "field_name": "father_name",
+            "requested_value": "Abdul Karim Mia",
+            "reason": "See the SSC certificate.",
+            "document": SimpleUploadedFile("ssc.pdf", PDF, "application/pdf"),
+        },
+    )
+    assert response.status_code == 302
+    request = CorrectionRequest.objects.get()
+    document = request.documents.get()
+    assert document.original_name == "ssc.pdf"
+
+    registrar = services.registrar_set_departments(
+        user=make_user(Role.REGISTRAR), departments=[], all_departments=True
+    )
+    client.force_login(registrar)
+    review = client.get(
+        reverse("workflows_desk:review", args=["correction", request.pk])
+    )
+    url = reverse("workflows_desk:correction_document", args=[request.pk, document.pk])
+    assert url in review.content.decode()
+    download = client.get(url)
+    assert b"".join(download.streaming_content) == PDF
+
+
+def test_a_renamed_binary_is_refused_and_nothing_is_kept(client, me):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(me.user)
+    response = client.post(
+        reverse("portal:corrections"),
+        {
+            "field_name": "father_name",
+            "requested_value": "Abdul Karim Mia",
+            "reason": "See the certificate.",
+            "document": SimpleUploadedFile(
+                "ssc.pdf", b"MZ\x90\x00binary", "application/pdf"
+            ),
+        },
+    )
+    assert response.status_code == 400
+    assert not CorrectionRequest.objects.exists()
