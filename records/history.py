@@ -87,18 +87,6 @@ def history_context_fill(sender, history_instance, **kwargs) -> None:
         history_instance.history_change_reason = default_reason(request)
 
 
-def bulk_history_attrs(batch: str = "") -> dict[str, Any]:
-    """``custom_historical_attrs`` for ``bulk_*_with_history``.
-
-    Bulk writes send no pre_create_historical_record signal, so their rows
-    only know the request's IP address if the service passes these.
-    """
-    return {
-        "history_ip_address": client_ip(current_request()),
-        "history_batch": batch[:100],
-    }
-
-
 # --- Fields in human terms ---------------------------------------------------------
 
 

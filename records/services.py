@@ -248,27 +248,34 @@ def subject_create(
 # --- Students ----------------------------------------------------------------
 
 
-def _next_in_sequence(key: str) -> int:
-    """Take the next number of a named counter (row-locked; call inside a transaction).
+def _reserve_in_sequence(key: str, count: int) -> range:
+    """Take ``count`` consecutive numbers of a named counter (row-locked; call
+    inside a transaction).
 
     The UPDATE locks the counter row, so concurrent callers queue up and each
-    gets its own number (Property 8).
+    gets its own numbers (Property 8).
     """
     for _attempt in range(5):
         updated = NumberSequence.objects.filter(key=key).update(
-            last_value=F("last_value") + 1
+            last_value=F("last_value") + count
         )
         if updated:
-            return NumberSequence.objects.values_list("last_value", flat=True).get(
+            last = NumberSequence.objects.values_list("last_value", flat=True).get(
                 key=key
             )
+            return range(last - count + 1, last + 1)
         try:
             with transaction.atomic():
-                NumberSequence.objects.create(key=key, last_value=1)
-            return 1
+                NumberSequence.objects.create(key=key, last_value=count)
+            return range(1, count + 1)
         except IntegrityError:
             continue  # another transaction created it first: take the update path
     raise BusinessRuleError(_("Could not reserve a number; please try again."))
+
+
+def next_in_sequence(key: str) -> int:
+    """The next number of a named counter (see ``_reserve_in_sequence``)."""
+    return _reserve_in_sequence(key, 1)[0]
 
 
 SHIFT_LETTERS = {"morning": "M", "day": "D"}
@@ -285,38 +292,18 @@ def student_number_candidates(
     """
     year = session.start_date.year
     while True:
-        seq = _next_in_sequence(f"registration:{session.pk}:{department.code}")
+        seq = next_in_sequence(f"registration:{session.pk}:{department.code}")
         registration = f"{year}-{department.code}-{seq:05d}"
         if not Student.objects.filter(
             current_registration_number=registration
         ).exists():
             break
     while True:
-        seq = _next_in_sequence(f"roll:{session.pk}:{department.code}:{shift}")
+        seq = next_in_sequence(f"roll:{session.pk}:{department.code}:{shift}")
         roll = f"{department.code}-{year % 100:02d}{SHIFT_LETTERS.get(shift, 'X')}-{seq:03d}"
         if not Student.objects.filter(current_roll_number=roll).exists():
             break
     return roll, registration
-
-
-def _reserve_in_sequence(key: str, count: int) -> range:
-    """Take ``count`` consecutive numbers of a counter at once (row-locked)."""
-    for _attempt in range(5):
-        updated = NumberSequence.objects.filter(key=key).update(
-            last_value=F("last_value") + count
-        )
-        if updated:
-            last = NumberSequence.objects.values_list("last_value", flat=True).get(
-                key=key
-            )
-            return range(last - count + 1, last + 1)
-        try:
-            with transaction.atomic():
-                NumberSequence.objects.create(key=key, last_value=count)
-            return range(1, count + 1)
-        except IntegrityError:
-            continue
-    raise BusinessRuleError(_("Could not reserve a number; please try again."))
 
 
 def _fill_numbers(students, *, attr, key, number_format, prefix, taken) -> None:

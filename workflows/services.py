@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -27,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from records import services as record_services
 from records.activity import activity_record, record_created
 from records.errors import BusinessRuleError
-from records.models import ActivityAction, NumberSequence, PersonalDetails, User
+from records.models import ActivityAction, PersonalDetails, User
 from records.permissions import user_scope
 from records.roles import AccountStatus, AdmissionStatus, Role
 from records.validators import ALLOWED_UPLOAD_TYPES, sniff_upload
@@ -198,14 +197,7 @@ def _start(request, *, acting_user) -> None:
 
 
 def _next_application_number(session) -> str:
-    key = f"application:{session.pk}"
-    updated = NumberSequence.objects.filter(key=key).update(
-        last_value=F("last_value") + 1
-    )
-    if not updated:
-        NumberSequence.objects.get_or_create(key=key, defaults={"last_value": 0})
-        NumberSequence.objects.filter(key=key).update(last_value=F("last_value") + 1)
-    value = NumberSequence.objects.values_list("last_value", flat=True).get(key=key)
+    value = record_services.next_in_sequence(f"application:{session.pk}")
     return f"ADM-{session.start_date.year}-{value:05d}"
 
 
@@ -274,54 +266,6 @@ def _check_duplicate_application(application) -> None:
             )
 
 
-@transaction.atomic
-def admission_document_add(
-    *, application: AdmissionApplication, kind: str, uploaded_file, acting_user=None
-) -> AdmissionDocument:
-    """A file for an application: checked by content and size, stored privately.
-
-    Allowed while the application is pending or returned (a missing document
-    asked for by the registrar).
-    """
-    application = _locked(application)
-    if application.is_decided:
-        raise _conflict(application)
-    content_type = sniff_upload(uploaded_file, ALLOWED_UPLOAD_TYPES)
-    document = AdmissionDocument(
-        application=application,
-        kind=kind,
-        original_name=os.path.basename(str(uploaded_file.name))[:255],
-        size=uploaded_file.size,
-        content_type=content_type,
-    )
-    document.full_clean(exclude=["file"])
-    uploaded_file.seek(0)
-    document.file.save(
-        f"upload{ALLOWED_UPLOAD_TYPES[content_type]}", uploaded_file, save=False
-    )
-    try:
-        document.save()
-    except Exception:
-        document.file.storage.delete(document.file.name)
-        raise
-    return document
-
-
-@transaction.atomic
-def teacher_signup_submit(*, password: str, **fields) -> TeacherSignupRequest:
-    """Seed 000 §3: the password is hashed at once, never stored as typed."""
-    signup = TeacherSignupRequest(**fields, password_hash=make_password(password))
-    signup.full_clean(exclude=["stage"])
-    if User.objects.filter(username__iexact=signup.username).exists():
-        raise ValidationError({"username": gettext("This username is taken.")})
-    _start(signup, acting_user=None)
-    _stamp(signup, None, "submitted")
-    signup.save()
-    _log(signup, WorkflowAction.Action.SUBMIT, actor=None)
-    record_created(signup, description=str(signup))
-    return signup
-
-
 def _store_upload(model, uploaded_file, **fields):
     """Check a file by its content and size, then keep it privately with its row."""
     content_type = sniff_upload(uploaded_file, ALLOWED_UPLOAD_TYPES)
@@ -342,6 +286,38 @@ def _store_upload(model, uploaded_file, **fields):
         document.file.storage.delete(document.file.name)
         raise
     return document
+
+
+@transaction.atomic
+def admission_document_add(
+    *, application: AdmissionApplication, kind: str, uploaded_file, acting_user=None
+) -> AdmissionDocument:
+    """A file for an application: checked by content and size, stored privately.
+
+    Allowed while the application is pending or returned (a missing document
+    asked for by the registrar).
+    """
+    application = _locked(application)
+    if application.is_decided:
+        raise _conflict(application)
+    return _store_upload(
+        AdmissionDocument, uploaded_file, application=application, kind=kind
+    )
+
+
+@transaction.atomic
+def teacher_signup_submit(*, password: str, **fields) -> TeacherSignupRequest:
+    """Seed 000 §3: the password is hashed at once, never stored as typed."""
+    signup = TeacherSignupRequest(**fields, password_hash=make_password(password))
+    signup.full_clean(exclude=["stage"])
+    if User.objects.filter(username__iexact=signup.username).exists():
+        raise ValidationError({"username": gettext("This username is taken.")})
+    _start(signup, acting_user=None)
+    _stamp(signup, None, "submitted")
+    signup.save()
+    _log(signup, WorkflowAction.Action.SUBMIT, actor=None)
+    record_created(signup, description=str(signup))
+    return signup
 
 
 @transaction.atomic
