@@ -37,6 +37,13 @@ class RecordsConfig(AppConfig):
             history_context_fill, dispatch_uid="records_history_context"
         )
 
+        # The dashboards' summary tables follow every per-object save and
+        # delete of attendance, marks and students (bulk writes touch them
+        # explicitly; records/summaries.py).
+        from .summaries import connect_receivers
+
+        connect_receivers()
+
 
 class CampusdeskUsersAppConfig(WagtailUsersAppConfig):
     """Wagtail's users app with Campusdesk's user forms (role, account status)."""

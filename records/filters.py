@@ -32,6 +32,13 @@ from .models import (
     TeacherStatus,
     Weekday,
 )
+from .selectors import at_risk_students_q
+from .summaries import (
+    BANDS,
+    marks_band_expression,
+    marks_failed_condition,
+    marks_passed_condition,
+)
 
 
 def _department_filter(field_name="department"):
@@ -109,6 +116,14 @@ def _boolean_filter(field_name, label):
     )
 
 
+MARKS_RESULT_CHOICES = [("pass", _("Pass")), ("fail", _("Fail"))]
+# The bands of the dashboards' marks distribution: "0–9%" ... "90–100%".
+MARKS_BAND_CHOICES = [
+    (str(band), f"{band * 10}–{band * 10 + 9}%" if band < 9 else "90–100%")
+    for band in BANDS
+]
+
+
 class StudentFilterSet(WagtailFilterSet):
     department = _department_filter()
     semester = _semester_filter()
@@ -126,10 +141,23 @@ class StudentFilterSet(WagtailFilterSet):
         empty_label=_("All"),
         widget=forms.RadioSelect,
     )
+    at_risk = django_filters.BooleanFilter(
+        label=_("At risk"),
+        method="filter_at_risk",
+        widget=BooleanRadioSelect,
+    )
 
     class Meta:
         model = Student
         fields = []
+
+    def filter_at_risk(self, queryset, name, value):
+        """Active, and low attendance or a failed mark in the current semester."""
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(at_risk_students_q())
+        return queryset.exclude(at_risk_students_q())
 
 
 class TeacherFilterSet(WagtailFilterSet):
@@ -236,7 +264,36 @@ class MarksRecordFilterSet(WagtailFilterSet):
     subject = _subject_filter()
     recorded_at = _date_range_filter("recorded_at__date", _("Recorded between"))
     roll = _roll_filter()
+    result = django_filters.ChoiceFilter(
+        label=_("Result"),
+        choices=MARKS_RESULT_CHOICES,
+        empty_label=_("All"),
+        method="filter_result",
+        widget=forms.RadioSelect,
+    )
+    band = django_filters.ChoiceFilter(
+        label=_("Percentage band"),
+        choices=MARKS_BAND_CHOICES,
+        empty_label=_("All bands"),
+        method="filter_band",
+    )
 
     class Meta:
         model = MarksRecord
         fields = []
+
+    def filter_result(self, queryset, name, value):
+        """Pass: percentage >= 40, the rule of the marks summaries."""
+        if value == "pass":
+            return queryset.filter(marks_passed_condition())
+        if value == "fail":
+            return queryset.filter(marks_failed_condition())
+        return queryset
+
+    def filter_band(self, queryset, name, value):
+        """floor(percentage / 10), 100% in band 9: the marks summaries' bands."""
+        if value in (None, ""):
+            return queryset
+        return queryset.alias(percentage_band=marks_band_expression()).filter(
+            percentage_band=int(value)
+        )

@@ -635,6 +635,13 @@ class Student(PersonalDetails):
             models.Index(fields=["department", "semester", "shift", "session"]),
             models.Index(fields=["full_name_english"]),
             models.Index(fields=["mobile_student"]),
+            # The dashboards' student counts: an index-only scan on PostgreSQL
+            # (INCLUDE is ignored where covering indexes are not supported).
+            models.Index(
+                fields=["status", "department", "semester", "shift", "session"],
+                include=["gender"],
+                name="records_student_dashboard_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -1434,3 +1441,160 @@ class ImportBatch(models.Model):
     def reason(self) -> str:
         """The history reason of its rows: ``import #12 (students.xlsx)``."""
         return f"import #{self.pk} ({self.original_name})"
+
+
+# --- Summaries (derived data, kept exact by records/summaries.py) -----------------
+#
+# The head's dashboards read these instead of scanning millions of attendance
+# and marks rows. They are rebuilt from the raw records at any time
+# (``manage.py rebuild_summaries``), so they keep no history, are not in the
+# admin, and Wagtail's reference index skips them.
+
+
+class AttendanceDaySummary(models.Model):
+    """Attendance of one sitting group: a subject on a date, by the students' class group.
+
+    ``semester`` is the attendance record's; department, shift and session are
+    the student's current ones.
+    """
+
+    date = models.DateField(_("date"))
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="+"
+    )
+    semester = models.PositiveSmallIntegerField(_("semester"))
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    shift = models.CharField(_("shift"), max_length=10)
+    session = models.ForeignKey(
+        AcademicSession,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    present = models.PositiveIntegerField(_("present"))
+    total = models.PositiveIntegerField(_("total"))
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("attendance day summary")
+        verbose_name_plural = _("attendance day summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "date",
+                    "subject",
+                    "semester",
+                    "department",
+                    "shift",
+                    "session",
+                ],
+                name="one_attendance_summary_per_group",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["department", "date"]),
+            models.Index(fields=["date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} subject {self.subject_id}: {self.present}/{self.total}"
+
+
+class MarksSummary(models.Model):
+    """Marks of one exam by day recorded, class group and 10% band.
+
+    ``recorded_on`` is the local date (``TIME_ZONE``) of the marks' recorded_at;
+    ``band`` is floor(percentage / 10), with 100% in band 9.
+    """
+
+    recorded_on = models.DateField(_("recorded on"))
+    subject = models.ForeignKey(
+        Subject, verbose_name=_("subject"), on_delete=models.CASCADE, related_name="+"
+    )
+    exam_type = models.CharField(_("exam type"), max_length=20)
+    semester = models.PositiveSmallIntegerField(_("semester"))
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    shift = models.CharField(_("shift"), max_length=10)
+    session = models.ForeignKey(
+        AcademicSession,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    band = models.PositiveSmallIntegerField(_("band"))
+    count = models.PositiveIntegerField(_("count"))
+    passed = models.PositiveIntegerField(_("passed"))
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("marks summary")
+        verbose_name_plural = _("marks summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "recorded_on",
+                    "subject",
+                    "exam_type",
+                    "semester",
+                    "department",
+                    "shift",
+                    "session",
+                    "band",
+                ],
+                name="one_marks_summary_per_group_band",
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "recorded_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.recorded_on} subject {self.subject_id} {self.exam_type} band {self.band}: {self.count}"
+
+
+class StudentTermSummary(models.Model):
+    """One student's attendance and marks in one semester (for at-risk lists)."""
+
+    student = models.ForeignKey(
+        Student,
+        verbose_name=_("student"),
+        on_delete=models.CASCADE,
+        related_name="term_summaries",
+    )
+    semester = models.PositiveSmallIntegerField(_("semester"))
+    attendance_present = models.PositiveIntegerField(_("classes present"), default=0)
+    attendance_total = models.PositiveIntegerField(_("classes"), default=0)
+    marks_count = models.PositiveIntegerField(_("marks"), default=0)
+    marks_failed = models.PositiveIntegerField(_("marks failed"), default=0)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("student term summary")
+        verbose_name_plural = _("student term summaries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "semester"], name="one_term_summary_per_student"
+            ),
+        ]
+        indexes = [
+            # Students at risk: filtered by the semester a dashboard picks.
+            models.Index(
+                fields=["semester", "student"],
+                include=["attendance_present", "attendance_total", "marks_failed"],
+                name="records_term_at_risk_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"student {self.student_id} semester {self.semester}"

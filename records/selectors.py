@@ -307,3 +307,41 @@ def student_documents(*, student: Student):
     from .models import Document
 
     return Document.objects.filter(student=student).order_by("-uploaded_at")
+
+
+# --- At risk (the head's dashboards, the students listing) ---------------------------
+
+
+def at_risk_threshold() -> int:
+    """The attendance percentage below which a student is at risk (setting)."""
+    from django.conf import settings
+
+    return getattr(settings, "CAMPUSDESK_AT_RISK_ATTENDANCE", 75)
+
+
+def at_risk_students_q(threshold=None) -> Q:
+    """Students at risk, as a filter on Student.
+
+    An active student whose term summary for their *current* semester shows
+    attendance below ``threshold`` percent (of the classes recorded so far) or
+    any failed marks record (percentage under 40).
+    """
+    from django.db.models import Exists, F, OuterRef, Value
+    from django.db.models.lookups import LessThan
+
+    from .models import StudentTermSummary
+
+    if threshold is None:
+        threshold = at_risk_threshold()
+    low_attendance = Q(attendance_total__gt=0) & Q(
+        LessThan(
+            F("attendance_present") * 100,
+            F("attendance_total") * Value(threshold),
+        )
+    )
+    term = StudentTermSummary.objects.filter(
+        low_attendance | Q(marks_failed__gt=0),
+        student=OuterRef("pk"),
+        semester=OuterRef("semester"),
+    )
+    return Q(status=StudentStatus.ACTIVE) & Q(Exists(term))

@@ -14,13 +14,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import selectors
+from . import selectors, summaries
 from .activity import (
     activity_record,
     record_created,
@@ -252,9 +252,13 @@ def _reserve_in_sequence(key: str, count: int) -> range:
     """Take ``count`` consecutive numbers of a named counter (row-locked; call
     inside a transaction).
 
-    The UPDATE locks the counter row, so concurrent callers queue up and each
+    The write locks the counter row, so concurrent callers queue up and each
     gets its own numbers (Property 8).
     """
+    connection = connections[router.db_for_write(NumberSequence)]
+    if _can_upsert_returning(connection):
+        last = _upsert_sequence(connection, key, count)
+        return range(last - count + 1, last + 1)
     for _attempt in range(5):
         updated = NumberSequence.objects.filter(key=key).update(
             last_value=F("last_value") + count
@@ -271,6 +275,39 @@ def _reserve_in_sequence(key: str, count: int) -> range:
         except IntegrityError:
             continue  # another transaction created it first: take the update path
     raise BusinessRuleError(_("Could not reserve a number; please try again."))
+
+
+def _can_upsert_returning(connection) -> bool:
+    """PostgreSQL, and SQLite from 3.35, have INSERT ... ON CONFLICT ... RETURNING."""
+    if connection.vendor == "postgresql":
+        return True
+    return (
+        connection.vendor == "sqlite"
+        and connection.features.can_return_columns_from_insert
+    )
+
+
+def _upsert_sequence(connection, key: str, count: int) -> int:
+    """One statement, one round trip: create the counter or move it on by
+    ``count``, and return its new value.
+
+    ON CONFLICT DO UPDATE locks the existing row (or waits for a concurrent
+    insert of the same key to commit), so there is no create race to retry.
+    """
+    quote = connection.ops.quote_name
+    table = quote(NumberSequence._meta.db_table)
+    key_column = quote(NumberSequence._meta.get_field("key").column)
+    value_column = quote(NumberSequence._meta.get_field("last_value").column)
+    # Only quoted names from the model are interpolated; the values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({key_column}, {value_column}) VALUES (%s, %s) "  # noqa: S608
+        f"ON CONFLICT ({key_column}) DO UPDATE "
+        f"SET {value_column} = {table}.{value_column} + EXCLUDED.{value_column} "
+        f"RETURNING {value_column}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, count])
+        return cursor.fetchone()[0]
 
 
 def next_in_sequence(key: str) -> int:
@@ -736,6 +773,7 @@ def attendance_sheet_save(
         reason="attendance sheet",
         batch=f"attendance {routine.subject.code} {day.isoformat()} #{routine.pk}",
     )
+    summaries.touch_records(to_create + to_update)
     result.created, result.updated = len(to_create), len(to_update)
     if changed:
         activity_record(
@@ -938,6 +976,7 @@ def marks_grid_save(
         reason="marks entry",
         batch=f"marks {subject.code} {exam_type} {shift} {session}",
     )
+    summaries.touch_records(to_create + to_update)
     result.created, result.updated = len(to_create), len(to_update)
     if changed:
         activity_record(

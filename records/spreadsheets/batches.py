@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .. import summaries
 from ..activity import activity_record
 from ..errors import BusinessRuleError
 from ..history import revertable_fields
@@ -274,20 +275,33 @@ def import_batch_undo(*, batch: ImportBatch, acting_user) -> ImportBatch:
     undo_tag = f"undo:{batch.pk}"
     now = timezone.now()
     deleted = [objects[pk] for pk in created if pk in objects]
-    write_history(
-        model, deleted, "-", user=acting_user, reason=reason, tag=undo_tag, when=now
-    )
-    # Nothing refers to these records (checked above), so a plain DELETE is
-    # safe; it also skips simple-history's per-object delete signal, which
-    # would write a second, reason-less history row next to ours.
-    for start in range(0, len(created), 2000):
-        chunk = model._base_manager.filter(pk__in=created[start : start + 2000])
-        chunk._raw_delete(chunk.db)
+    # The summary tables: the keys these records hold now and after the
+    # restore, refreshed once at the end (records/summaries.py).
+    with summaries.deferred():
+        groups_before = summaries.touch_before_bulk_change(
+            model, deleted + [objects[pk] for pk in updated if pk in objects]
+        )
+        write_history(
+            model, deleted, "-", user=acting_user, reason=reason, tag=undo_tag, when=now
+        )
+        # Nothing refers to these records (checked above), so a plain DELETE is
+        # safe; it also skips simple-history's per-object delete signal, which
+        # would write a second, reason-less history row next to ours.
+        for start in range(0, len(created), 2000):
+            chunk = model._base_manager.filter(pk__in=created[start : start + 2000])
+            chunk._raw_delete(chunk.db)
 
-    restored = _restore_previous(model, history, updated, first_id, objects)
-    write_history(
-        model, restored, "~", user=acting_user, reason=reason, tag=undo_tag, when=now
-    )
+        restored = _restore_previous(model, history, updated, first_id, objects)
+        write_history(
+            model,
+            restored,
+            "~",
+            user=acting_user,
+            reason=reason,
+            tag=undo_tag,
+            when=now,
+        )
+        summaries.touch_after_bulk_change(model, restored, groups_before)
     batch.status = ImportStatus.UNDONE
     batch.undone_at = now
     batch.undone_by = acting_user

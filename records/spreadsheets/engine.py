@@ -34,6 +34,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .. import summaries
 from ..activity import activity_record
 from ..bulk import insert_rows, write_history
 from ..models import ActivityAction
@@ -500,6 +501,7 @@ def write_plan(
     if created:
         resource.before_create(created, now)
         insert_rows(model, created)
+    summaries.touch_import(model, created, plan.updates)
     if with_history:  # off only in the benchmark that prices history
         write_history(model, created, "+", user=user, reason=reason, tag=tag, when=now)
         write_history(model, updated, "~", user=user, reason=reason, tag=tag, when=now)
@@ -524,7 +526,8 @@ def run_import(
         return plan
     progress(len(table.rows), len(table.rows), "writing")
     try:
-        with transaction.atomic():
+        # A dry run's exception leaves the summaries untouched: it rolls back.
+        with transaction.atomic(), summaries.deferred():
             result = write_plan(
                 plan, user=user, reason=reason, tag=tag, with_history=with_history
             )

@@ -185,6 +185,11 @@ CAMPUSDESK_IMPORT_INLINE_ROWS = int(
     os.environ.get("CAMPUSDESK_IMPORT_INLINE_ROWS", 1000)
 )
 
+# A student is at risk when their attendance in the current semester is below
+# this percentage (or they failed any marks record of it); used by the head's
+# dashboards and the students listing's "At risk" filter.
+CAMPUSDESK_AT_RISK_ATTENDANCE = int(os.environ.get("CAMPUSDESK_AT_RISK_ATTENDANCE", 75))
+
 # Public forms (admission, teacher signup): submissions per IP address per hour.
 CAMPUSDESK_ADMISSION_RATE_PER_HOUR = int(
     os.environ.get("CAMPUSDESK_ADMISSION_RATE_PER_HOUR", 10)
