@@ -7,17 +7,21 @@ services, in one transaction with its documents.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.views import serve_chain
 
 from records.activity import client_ip
 from records.errors import BusinessRuleError
@@ -116,15 +120,18 @@ def serve_admission_form(page, request):
     if not form.is_valid():
         return render(request, "website/admission_form_page.html", _ctx(page, form))
     user = request.user if request.user.is_authenticated else None
+    documents = form.documents()
     try:
-        with transaction.atomic():
+        # Without documents the service's own transaction is the whole unit;
+        # an outer one would only add a savepoint.
+        with transaction.atomic() if documents else nullcontext():
             application = services.admission_submit(
                 acting_user=user,
                 session=page.session,
                 semester=1,
                 **form.application_fields(),
             )
-            for kind, uploaded in form.documents():
+            for kind, uploaded in documents:
                 try:
                     services.admission_document_add(
                         application=application,
@@ -156,6 +163,44 @@ def serve_admission_form(page, request):
 
 def _ctx(page, form) -> dict:
     return {"page": page, "form": form}
+
+
+def admission_apply(request, page_id: int):
+    """Where the admission form posts: the page found by its id, not its path.
+
+    Routing by path walks the page tree (a site lookup, then a query or two per
+    level); the form knows its page, so one query finds it, with its session.
+    Everything else Wagtail does before serving a page still happens (view
+    restrictions, allowed methods, the serve hooks); a GET goes to the page.
+    """
+    from .models import AdmissionFormPage
+
+    page = (
+        AdmissionFormPage.objects.live()
+        .select_related("session")
+        .filter(pk=page_id)
+        .first()
+    )
+    if page is None:
+        raise Http404
+    if request.method != "POST":
+        url = page.get_url(request)
+        if not url:
+            raise Http404
+        return redirect(url)
+    return _serve_like_wagtail(page, request)
+
+
+def _serve_like_wagtail(page, request):
+    """``wagtail.views.serve`` once the route is known: hooks, then the page."""
+    on_serve_chain = serve_chain
+    for hook in reversed(hooks.get_hooks("on_serve_page")):
+        on_serve_chain = hook(on_serve_chain)
+    for hook in hooks.get_hooks("before_serve_page"):
+        result = hook(page, request, (), {})
+        if isinstance(result, HttpResponse):
+            return result
+    return on_serve_chain(page, request, (), {})
 
 
 # --- The status link -----------------------------------------------------------------

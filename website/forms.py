@@ -108,6 +108,11 @@ class AdmissionForm(forms.ModelForm):
     def is_bot(self) -> bool:
         return bool(self.data.get(HONEYPOT))
 
+    def _get_validation_exclusions(self):
+        # The department was looked up in the page's own departments: the model
+        # need not query again whether it exists.
+        return {*super()._get_validation_exclusions(), "desired_department"}
+
     def application_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields}
 

@@ -15,6 +15,11 @@ urlpatterns = [
     path("records/", include("records.urls")),
     path("portal/", include("website.portal")),
     path(
+        "admission/<int:page_id>/apply/",
+        admission_views.admission_apply,
+        name="admission_apply",
+    ),
+    path(
         "admission/status/<str:token>/",
         admission_views.admission_status,
         name="admission_status",

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -39,8 +40,8 @@ from .models import (
     RequestKind,
     RequestStatus,
     TeacherSignupRequest,
-    Workflow,
     WorkflowAction,
+    WorkflowStage,
 )
 
 ALREADY_DECIDED = _("%(request)s was %(status)s by %(user)s at %(time)s.")
@@ -184,9 +185,17 @@ def _stamp(request, user, reason: str) -> None:
     request._change_reason = reason
 
 
+def _first_stage(kind: str) -> WorkflowStage | None:
+    """The first stage of the workflow for ``kind``, read fresh (one query).
+
+    Not cached: the institute head may reorder the stages at any moment, and a
+    request must start where the workflow starts now.
+    """
+    return WorkflowStage.objects.filter(workflow__kind=kind).order_by("order").first()
+
+
 def _start(request, *, acting_user) -> None:
-    workflow = Workflow.objects.filter(kind=request.kind).first()
-    stage = workflow.first_stage() if workflow else None
+    stage = _first_stage(request.kind)
     if stage is None:
         raise BusinessRuleError(NO_WORKFLOW % {"kind": RequestKind(request.kind).label})
     request.stage = stage
@@ -207,7 +216,9 @@ def admission_submit(
 ) -> AdmissionApplication:
     """Property 5: a complete form makes a pending application, numbered."""
     application = AdmissionApplication(**fields)
-    application.full_clean(exclude=["application_number", "stage"])
+    application.full_clean(
+        exclude=["application_number", "stage", *_loaded_relations(application)]
+    )
     _check_duplicate_application(application)
     _start(application, acting_user=acting_user)
     application.application_number = _next_application_number(application.session)
@@ -230,40 +241,70 @@ def admission_submit(
     return application
 
 
+def _loaded_relations(instance) -> list[str]:
+    """Foreign keys given as rows read from the database: ``full_clean`` need
+    not query again whether they exist (one query each).
+
+    The database's foreign key constraint still guards the insert; a key given
+    as a bare id, or an unsaved object, is validated as usual.
+    """
+    names = []
+    for field in instance._meta.concrete_fields:
+        if not (field.many_to_one or field.one_to_one) or not field.is_cached(instance):
+            continue
+        related = field.get_cached_value(instance)
+        if (
+            related is not None
+            and not related._state.adding
+            and related.pk == getattr(instance, field.attname)
+        ):
+            names.append(field.name)
+    return names
+
+
 def _check_duplicate_application(application) -> None:
-    others = AdmissionApplication.objects.filter(session=application.session).exclude(
-        status__in=(RequestStatus.REJECTED, RequestStatus.WITHDRAWN)
+    """One query for both rules; the birth registration number is reported first."""
+    number = application.birth_certificate_no
+    mobile = application.mobile_student
+    same = Q()
+    if number:
+        same |= Q(birth_certificate_no=number)
+    if mobile:
+        same |= Q(mobile_student=mobile)
+    if not same:
+        return
+    others = (
+        AdmissionApplication.objects.filter(same, session=application.session)
+        .exclude(status__in=(RequestStatus.REJECTED, RequestStatus.WITHDRAWN))
+        .values_list("birth_certificate_no", "mobile_student", "application_number")
     )
     if application.pk:
         others = others.exclude(pk=application.pk)
-    number = application.birth_certificate_no
-    if number:
-        other = others.filter(birth_certificate_no=number).first()
-        if other is not None:
-            raise ValidationError(
-                {
-                    "birth_certificate_no": DUPLICATE_BIRTH
-                    % {
-                        "number": number,
-                        "session": application.session,
-                        "application": other.application_number,
-                    }
+    found = list(others)
+    birth = [other for other in found if number and other[0] == number]
+    if birth:
+        raise ValidationError(
+            {
+                "birth_certificate_no": DUPLICATE_BIRTH
+                % {
+                    "number": number,
+                    "session": application.session,
+                    "application": birth[0][2],
                 }
-            )
-    mobile = application.mobile_student
-    if mobile:
-        other = others.filter(mobile_student=mobile).first()
-        if other is not None:
-            raise ValidationError(
-                {
-                    "mobile_student": DUPLICATE_MOBILE
-                    % {
-                        "number": mobile,
-                        "session": application.session,
-                        "application": other.application_number,
-                    }
+            }
+        )
+    by_mobile = [other for other in found if mobile and other[1] == mobile]
+    if by_mobile:
+        raise ValidationError(
+            {
+                "mobile_student": DUPLICATE_MOBILE
+                % {
+                    "number": mobile,
+                    "session": application.session,
+                    "application": by_mobile[0][2],
                 }
-            )
+            }
+        )
 
 
 def _store_upload(model, uploaded_file, **fields):

@@ -1,0 +1,193 @@
+"""The admission form under load: where it posts, and what a submission costs."""
+
+from datetime import date
+
+import pytest
+from bs4 import BeautifulSoup
+from django.apps import apps as registry
+from django.core import mail
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from wagtail.models import PageViewRestriction
+from wagtail.signal_handlers import disable_reference_index_auto_update
+
+from tests.factories import AcademicSessionFactory, DepartmentFactory
+from website.models import AdmissionFormPage, HomePage
+from workflows.models import AdmissionApplication, WorkflowAction
+
+# A submission without documents: the page (1), its view restrictions (2), the
+# department (1), then in one transaction the duplicate check, the first stage,
+# the number, the application, its history row, the workflow action and the
+# activity entry (7), and the transaction's own statements.
+MAX_QUERIES_PER_SUBMISSION = 14
+
+
+@pytest.fixture(autouse=True)
+def workflows_and_cache(db):
+    from workflows.migrations import _defaults
+
+    _defaults.create(registry, connection.alias)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def cst(db):
+    return DepartmentFactory(code="CST", name="Computer Science and Technology")
+
+
+@pytest.fixture
+def page(cst):
+    session = AcademicSessionFactory(
+        name="2026-27", start_date=date(2026, 7, 1), end_date=date(2027, 6, 30)
+    )
+    page = AdmissionFormPage(
+        title="Admission 2026-27",
+        slug="admission",
+        session=session,
+        shifts_offered=["morning"],
+        required_documents=[],
+    )
+    HomePage.objects.first().add_child(instance=page)
+    page.departments.add(cst)
+    page.save_revision().publish()
+    return AdmissionFormPage.objects.get(pk=page.pk)
+
+
+def form_data(cst, n: int = 1, **over) -> dict:
+    return {
+        "full_name_english": f"Applicant {n}",
+        "full_name_bangla": "নুসরাত জাহান",
+        "father_name": "Abdul Karim",
+        "mother_name": "Rokeya Begum",
+        "date_of_birth": "2008-03-14",
+        "birth_certificate_no": f"2008{n:013d}",
+        "gender": "female",
+        "guardian_mobile": "01712345678",
+        "mobile_student": f"018{n:08d}",
+        "email": f"applicant{n}@example.com",
+        "previous_exam": "ssc",
+        "previous_exam_board": "dhaka",
+        "previous_exam_group": "science",
+        "previous_exam_passing_year": "2024",
+        "previous_exam_gpa": "4.50",
+        "desired_department": str(cst.pk),
+        "desired_shift": "morning",
+        "website": "",
+        **over,
+    }
+
+
+def form_action(client, page) -> str:
+    soup = BeautifulSoup(client.get(page.url).content.decode(), "html.parser")
+    return soup.find("form", class_="public-form")["action"]
+
+
+def test_the_form_posts_to_its_page_by_id(
+    client, page, cst, django_capture_on_commit_callbacks
+):
+    action = form_action(client, page)
+    assert action == reverse("admission_apply", args=[page.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(action, form_data(cst))
+
+    assert response.status_code == 200
+    application = AdmissionApplication.objects.get()
+    assert application.application_number.encode() in response.content
+    assert application.session == page.session
+    assert WorkflowAction.objects.filter(
+        kind="admission", request_id=application.pk, action="submit"
+    ).exists()
+    assert application.history.count() == 1
+    assert [m.to for m in mail.outbox] == [["applicant1@example.com"]]
+
+
+def test_posting_to_the_page_itself_still_works(client, page, cst):
+    response = client.post(page.url, form_data(cst))
+    assert response.status_code == 200
+    assert AdmissionApplication.objects.count() == 1
+
+
+def test_a_get_of_the_form_action_goes_to_the_page(client, page):
+    response = client.get(reverse("admission_apply", args=[page.pk]))
+    assert response.status_code == 302
+    assert response.url == page.url
+
+
+def test_an_unpublished_page_takes_no_applications(client, page, cst):
+    action = form_action(client, page)
+    page.unpublish()
+    assert client.post(action, form_data(cst)).status_code == 404
+    assert not AdmissionApplication.objects.exists()
+
+
+def test_the_pages_view_restrictions_hold_on_the_form_action(client, page, cst):
+    action = form_action(client, page)
+    PageViewRestriction.objects.create(
+        page=page, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
+    response = client.post(action, form_data(cst))
+    assert b"ADM-" not in response.content
+    assert not AdmissionApplication.objects.exists()
+
+
+def test_csrf_is_checked_on_the_form_action(page, cst):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(reverse("admission_apply", args=[page.pk]), form_data(cst))
+    assert response.status_code == 403
+    assert not AdmissionApplication.objects.exists()
+
+
+def test_a_submission_costs_a_bounded_number_of_queries(client, page, cst):
+    action = form_action(client, page)
+    client.post(action, form_data(cst, n=1))  # warms the content type cache
+    # Wagtail's reference index is its own bookkeeping, not the form's path.
+    with (
+        disable_reference_index_auto_update(),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        response = client.post(action, form_data(cst, n=2))
+    assert response.status_code == 200
+    assert AdmissionApplication.objects.count() == 2
+    assert len(queries) <= MAX_QUERIES_PER_SUBMISSION, "\n".join(
+        query["sql"][:120] for query in queries
+    )
+
+
+def test_application_numbers_follow_each_other(client, page, cst):
+    action = form_action(client, page)
+    for n in range(1, 4):
+        assert client.post(action, form_data(cst, n=n)).status_code == 200
+    numbers = sorted(
+        AdmissionApplication.objects.values_list("application_number", flat=True)
+    )
+    assert numbers == ["ADM-2026-00001", "ADM-2026-00002", "ADM-2026-00003"]
+
+
+def test_a_duplicate_mobile_is_an_error_on_its_field(client, page, cst):
+    action = form_action(client, page)
+    client.post(action, form_data(cst, n=1))
+    first = AdmissionApplication.objects.get()
+    response = client.post(
+        action, form_data(cst, n=2, mobile_student=first.mobile_student)
+    )
+    soup = BeautifulSoup(response.content.decode(), "html.parser")
+    errors = soup.find(id="id_mobile_student-errors").get_text(" ")
+    assert first.application_number in errors
+    assert AdmissionApplication.objects.count() == 1
+
+
+def test_a_duplicate_birth_number_is_reported_before_the_mobile(client, page, cst):
+    action = form_action(client, page)
+    client.post(action, form_data(cst, n=1))
+    response = client.post(action, form_data(cst, n=1))
+    soup = BeautifulSoup(response.content.decode(), "html.parser")
+    assert soup.find(id="id_birth_certificate_no-errors") is not None
+    assert soup.find(id="id_mobile_student-errors") is None
+    assert AdmissionApplication.objects.count() == 1
