@@ -1,4 +1,5 @@
-"""Back-office wiring for approvals: the desk, its dashboard panel, workflow editing."""
+"""Back-office wiring for approvals: the desk, its dashboard panel, workflow editing,
+and the read-only listings of every request ("Applications & requests")."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +7,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from . import views
-from .viewsets import ApprovalWorkflowsGroup
+from .viewsets import ApplicationsAndRequestsGroup, ApprovalWorkflowsGroup
 
 
 @hooks.register("register_admin_urls")
@@ -49,3 +50,8 @@ def add_awaiting_panel(request, panels):
 @hooks.register("register_admin_viewset")
 def register_workflow_viewsets():
     return ApprovalWorkflowsGroup()
+
+
+@hooks.register("register_admin_viewset")
+def register_request_listings():
+    return ApplicationsAndRequestsGroup()
