@@ -24,6 +24,7 @@ MODULES = [
     "benchmarks.bench_history",
     "benchmarks.bench_spreadsheets",
     "benchmarks.bench_admission",
+    "benchmarks.bench_dashboards",
 ]
 
 

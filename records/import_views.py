@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import date
 
 import xlsxwriter
 from django import forms
@@ -142,6 +143,34 @@ def visible_batches(user):
     if sees_all_batches(user):
         return queryset
     return queryset.filter(created_by=user)
+
+
+def filter_batches(queryset, params) -> tuple:
+    """The ``status`` and ``created_at_from``/``_to`` (local dates) filters.
+
+    The dashboards link here with them; unknown values are ignored.
+    """
+    filtered = False
+    status = params.get("status", "")
+    if status in ImportStatus.values:
+        queryset = queryset.filter(status=status)
+        filtered = True
+    for param, lookup in (
+        ("created_at_from", "created_at__date__gte"),
+        ("created_at_to", "created_at__date__lte"),
+    ):
+        value = parse_date_or_none(params.get(param, ""))
+        if value is not None:
+            queryset = queryset.filter(**{lookup: value})
+            filtered = True
+    return queryset, filtered
+
+
+def parse_date_or_none(value: str):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def permission_denied(request) -> TemplateResponse:
@@ -300,7 +329,10 @@ class ImportIndexView(View):
         types = batches.import_types_for(request.user)
         if not types:
             return permission_denied(request)
-        paginator = Paginator(visible_batches(request.user), PAGE_SIZE)
+        batches_shown, filtered = filter_batches(
+            visible_batches(request.user), request.GET
+        )
+        paginator = Paginator(batches_shown, PAGE_SIZE)
         page = paginator.get_page(request.GET.get("p"))
         rows = [
             {
@@ -320,6 +352,8 @@ class ImportIndexView(View):
                 "rows": rows,
                 "elided_page_range": paginator.get_elided_page_range(page.number),
                 "sees_all": sees_all_batches(request.user),
+                "filtered": filtered,
+                "total": paginator.count,
                 "import_buttons": [
                     {"url": import_url(name), "label": import_button_label(name)}
                     for name in types

@@ -198,6 +198,18 @@ class AdmissionApplication(PersonalDetails, ApprovalRequest):
             models.Index(fields=["status", "stage"]),
             models.Index(fields=["session", "birth_certificate_no"]),
             models.Index(fields=["session", "mobile_student"]),
+            # The dashboards' admissions by date (INCLUDE on PostgreSQL only).
+            models.Index(
+                fields=["submitted_at"],
+                include=[
+                    "status",
+                    "session",
+                    "desired_department",
+                    "desired_shift",
+                    "semester",
+                ],
+                name="admission_submitted_idx",
+            ),
         ]
 
     def __str__(self) -> str:
