@@ -199,20 +199,25 @@ def item_filters(
     return filters.narrowed(item.fixed_filters(today))
 
 
-def compute_item(item: DashboardItem, user, filters, today=None, *, raw=False):
+def compute_item(
+    item: DashboardItem, user, filters, today=None, *, raw=False, memo=None
+):
+    """The figure of one item; ``memo`` is shared by the items of one page."""
     metric = item.metric_obj
     if metric is None:
         return None
     today = today or timezone.localdate()
     ctx = metrics.Context(
-        user=user, filters=item_filters(item, filters, today), today=today
+        user=user, filters=item_filters(item, filters, today), today=today, memo=memo
     )
     group_by = item.group_by if item.group_by in metric.groupings() else ""
     return metric.compute(ctx, group_by, raw=raw)
 
 
-def build_panel(item: DashboardItem, user, filters, today, query: str) -> Panel | None:
-    figure = compute_item(item, user, filters, today)
+def build_panel(
+    item: DashboardItem, user, filters, today, query: str, memo=None
+) -> Panel | None:
+    figure = compute_item(item, user, filters, today, memo=memo)
     if figure is None:
         return None
     unit = figure.unit
@@ -314,10 +319,12 @@ class DashboardView(DashboardViewMixin, View):
         filters = form.filters()
         today = timezone.localdate()
         query = request.GET.urlencode() if form.is_bound and form.is_valid() else ""
+        memo: dict = {}
         panels = [
             panel
             for item in dashboard.items.select_related("department", "session")
-            if (panel := build_panel(item, user, filters, today, query)) is not None
+            if (panel := build_panel(item, user, filters, today, query, memo))
+            is not None
         ]
         self.page_title = self.header_title = dashboard.name
         self.breadcrumbs_items = [
@@ -432,10 +439,11 @@ class KeyFiguresPanel(Component):
         items = self.dashboard.items.filter(display=Display.CARD).select_related(
             "department", "session"
         )
+        memo: dict = {}
         panels = [
             panel
             for item in items
-            if (panel := build_panel(item, user, metrics.Filters(), today, ""))
+            if (panel := build_panel(item, user, metrics.Filters(), today, "", memo))
             is not None
         ]
         return {

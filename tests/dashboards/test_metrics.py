@@ -385,6 +385,7 @@ class TestFiguresMatchRawRecords(TestCase):
                 date_to=filters.date_from,
             )
         ctx = Context(user=user, filters=filters, today=TODAY)
+        memo: dict = {}
         for key, groups in GROUPS.items():
             metric = metrics.get_metric(key)
             for group in groups:
@@ -400,6 +401,10 @@ class TestFiguresMatchRawRecords(TestCase):
                 )
                 got = figure_as_dict(metric.compute(ctx, group, with_urls=False))
                 assert got == expected, (key, group, filters)
+                # As on a dashboard page: items share one grouped query.
+                shared = Context(user=user, filters=filters, today=TODAY, memo=memo)
+                cube = figure_as_dict(metric.compute(shared, group, with_urls=False))
+                assert cube == expected, ("page", key, group, filters)
                 raw = figure_as_dict(
                     metric.compute(ctx, group, raw=True, with_urls=False)
                 )
