@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("website.accounts")),
     path("records/", include("records.urls")),
     path("portal/", include("website.portal")),
+    path("api/v1/", include("website.api_urls")),
     path(
         "admission/<int:page_id>/apply/",
         admission_views.admission_apply,

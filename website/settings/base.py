@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "import_export",
     "django_filters",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",
@@ -259,3 +261,59 @@ LOGGING = {
 
 # The password every demo account gets from `manage.py seed_demo`.
 CAMPUSDESK_DEMO_PASSWORD = os.environ.get("CAMPUSDESK_DEMO_PASSWORD", "campusdesk-demo")
+
+# --- REST API (/api/v1/, docs/api.md) ------------------------------------------------
+# Scripts sign in with a per-user token (``Authorization: Token <key>``), browsers
+# with the session cookie and a CSRF token. The token class comes first so that a
+# request without credentials gets 401 with ``WWW-Authenticate: Token``.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "records.api_auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "records.api_support.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "records.api_support.AnonRateThrottle",
+        "records.api_support.UserRateThrottle",
+    ],
+    # Seed 001 section 7.5 rates; "login_*" count failed sign-ins (records.api_auth).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("CAMPUSDESK_API_RATE_ANON", "100/hour"),
+        "user": os.environ.get("CAMPUSDESK_API_RATE_USER", "1000/hour"),
+        "login_ip": os.environ.get("CAMPUSDESK_API_RATE_LOGIN_IP", "20/15m"),
+        "login_account": os.environ.get("CAMPUSDESK_API_RATE_LOGIN_ACCOUNT", "5/15m"),
+    },
+    # Behind one trusted proxy the client is the address it appended to
+    # X-Forwarded-For; otherwise the header is ignored (it can be forged).
+    "NUM_PROXIES": 1 if CAMPUSDESK_TRUST_X_FORWARDED_FOR else 0,
+    "EXCEPTION_HANDLER": "records.api_support.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Campusdesk API",
+    "DESCRIPTION": "The institute's records, admissions and approvals (docs/api.md).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar's static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"DivisionEnum": "records.models.Division.choices"},
+    "PREPROCESSING_HOOKS": ["records.api_support.only_api_v1"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "records.api_support.add_error_responses",
+    ],
+}

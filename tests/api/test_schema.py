@@ -1,0 +1,90 @@
+"""The OpenAPI 3 schema and the interactive docs (local static files only)."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from drf_spectacular.validation import validate_schema
+
+EXPECTED_OPERATIONS = {
+    ("/api/v1/auth/login/", "post"),
+    ("/api/v1/auth/logout/", "post"),
+    ("/api/v1/auth/me/", "get"),
+    ("/api/v1/auth/change-password/", "post"),
+    ("/api/v1/auth/csrf/", "get"),
+    ("/api/v1/auth/tokens/", "get"),
+    ("/api/v1/auth/tokens/", "post"),
+    ("/api/v1/auth/tokens/{id}/", "delete"),
+    ("/api/v1/students/", "get"),
+    ("/api/v1/students/{id}/", "get"),
+    ("/api/v1/departments/", "get"),
+    ("/api/v1/departments/{id}/", "get"),
+    ("/api/v1/departments/{department_id}/students/", "get"),
+}
+
+
+@pytest.fixture
+def schema(api, db):
+    response = api.get("/api/v1/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_is_valid_openapi_3(schema):
+    assert schema["openapi"].startswith("3.")
+    validate_schema(schema)  # drf-spectacular's OpenAPI 3 JSON schema check
+
+
+def test_schema_has_every_operation_and_only_the_api(schema):
+    operations = {
+        (path, method) for path, item in schema["paths"].items() for method in item
+    }
+    assert EXPECTED_OPERATIONS <= operations
+    assert all(path.startswith("/api/v1/") for path in schema["paths"])
+
+
+def test_every_operation_documents_errors_in_the_seed_format(schema):
+    assert set(schema["components"]["schemas"]["Error"]["required"]) == {
+        "error",
+        "details",
+        "field_errors",
+        "status_code",
+    }
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for code in ("401", "403", "404", "429", "500"):
+                assert code in operation["responses"], (path, method, code)
+
+
+def test_student_list_documents_filters_and_pages(schema):
+    params = {
+        p["name"] for p in schema["paths"]["/api/v1/students/"]["get"]["parameters"]
+    }
+    assert {
+        "department",
+        "semester",
+        "shift",
+        "session",
+        "status",
+        "search",
+        "ordering",
+        "page",
+        "page_size",
+    } <= params
+    assert "tokenAuth" in schema["components"]["securitySchemes"]
+
+
+def test_docs_page_uses_local_static_files_only(api, db):
+    response = api.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    sidecar = [
+        url for url in assets if url.startswith("/static/drf_spectacular_sidecar/")
+    ]
+    assert len(sidecar) >= 3  # Swagger UI's CSS, bundle and standalone preset
+    for url in assets:
+        assert not re.match(r"^(https?:)?//", url), url
+        if url.startswith("/static/"):
+            assert finders.find(url.removeprefix("/static/")), url
