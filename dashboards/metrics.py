@@ -42,14 +42,11 @@ from django.db.models import (
 )
 from django.db.models.functions import (
     Cast,
-    Floor,
-    Least,
     TruncDate,
     TruncDay,
     TruncMonth,
     TruncWeek,
 )
-from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -76,14 +73,17 @@ from records.models import (
 )
 from records.permissions import VIEW, scope_queryset, user_scope
 from records.roles import Role
+from records.summaries import (
+    marks_band_expression,
+    marks_failed_condition,
+    marks_passed_condition,
+)
 from workflows.models import (
     AdmissionApplication,
     CorrectionRequest,
     RequestKind,
     RequestStatus,
 )
-
-PASS_PERCENTAGE = 40
 
 # --- Filters ----------------------------------------------------------------------
 
@@ -692,7 +692,7 @@ def raw_at_risk_q(threshold) -> Q:
     )
     failed = MarksRecord.objects.filter(
         student=OuterRef("pk"), semester=OuterRef("semester")
-    ).filter(LessThan(F("marks_obtained") * 100, F("total_marks") * PASS_PERCENTAGE))
+    ).filter(marks_failed_condition())
     return Q(status=StudentStatus.ACTIVE) & (Q(Exists(low)) | Q(Exists(failed)))
 
 
@@ -801,6 +801,28 @@ class AwaitingMetric(Metric):
 
 STUDENT_CUBE = ("status", "department_id", "semester", "shift", "session_id", "gender")
 
+# The class-group fields, as the student and summary tables name them, and as
+# the attendance and marks records reach them (the record's own semester).
+CLASS_GROUP_PATHS = {
+    "department": "department_id",
+    "session": "session_id",
+    "semester": "semester",
+    "shift": "shift",
+}
+RECORD_PATHS = (
+    ("department", "student__department_id"),
+    ("session", "student__session_id"),
+    ("semester", "semester"),
+    ("shift", "student__shift"),
+)
+# Grouped by a class-group field: (path, listing parameter).
+CLASS_GROUP_DIMENSIONS = {
+    "department": ("department_id", "department"),
+    "semester": ("semester", "semester"),
+    "shift": ("shift", "shift"),
+    "session": ("session_id", "session"),
+}
+
 # The listings' filter parameter names (records/filters.py, workflows/filters.py).
 STUDENT_PARAMS = {
     "department": "department",
@@ -812,20 +834,12 @@ STUDENT_PARAMS = {
 _present = Sum(Cast("is_present", IntegerField()))
 _passed = Sum(
     Case(
-        When(
-            GreaterThanOrEqual(
-                F("marks_obtained") * 100, F("total_marks") * PASS_PERCENTAGE
-            ),
-            then=Value(1),
-        ),
+        When(marks_passed_condition(), then=Value(1)),
         default=Value(0),
         output_field=IntegerField(),
     )
 )
-_band_raw = Least(
-    Cast(Floor(F("marks_obtained") * 10 / F("total_marks")), IntegerField()),
-    Value(9),
-)
+_band_raw = marks_band_expression()
 
 
 def _metrics() -> dict[str, Metric]:
@@ -837,19 +851,11 @@ def _metrics() -> dict[str, Metric]:
             listing="students:index",
             model=Student,
             record="student",
-            paths={
-                "department": "department_id",
-                "session": "session_id",
-                "semester": "semester",
-                "shift": "shift",
-            },
+            paths=CLASS_GROUP_PATHS,
             params=STUDENT_PARAMS,
             dimensions={
                 "status": ("status", "status"),
-                "department": ("department_id", "department"),
-                "semester": ("semester", "semester"),
-                "shift": ("shift", "shift"),
-                "session": ("session_id", "session"),
+                **CLASS_GROUP_DIMENSIONS,
                 "gender": ("gender", "gender"),
             },
             choice_sets=(("status", tuple(StudentStatus.choices)),),
@@ -868,18 +874,10 @@ def _metrics() -> dict[str, Metric]:
             cube_paths=STUDENT_CUBE,
             cube_filter=(("status", StudentStatus.ACTIVE),),
             base_params=(("status", StudentStatus.ACTIVE),),
-            paths={
-                "department": "department_id",
-                "session": "session_id",
-                "semester": "semester",
-                "shift": "shift",
-            },
+            paths=CLASS_GROUP_PATHS,
             params=STUDENT_PARAMS,
             dimensions={
-                "department": ("department_id", "department"),
-                "semester": ("semester", "semester"),
-                "shift": ("shift", "shift"),
-                "session": ("session_id", "session"),
+                **CLASS_GROUP_DIMENSIONS,
                 "gender": ("gender", "gender"),
             },
         ),
@@ -896,18 +894,10 @@ def _metrics() -> dict[str, Metric]:
             base_params=(("at_risk", "true"),),
             cube="at_risk",
             cube_paths=("department_id", "semester", "shift", "session_id"),
-            paths={
-                "department": "department_id",
-                "session": "session_id",
-                "semester": "semester",
-                "shift": "shift",
-            },
+            paths=CLASS_GROUP_PATHS,
             params=STUDENT_PARAMS,
             dimensions={
-                "department": ("department_id", "department"),
-                "semester": ("semester", "semester"),
-                "shift": ("shift", "shift"),
-                "session": ("session_id", "session"),
+                **CLASS_GROUP_DIMENSIONS,
             },
         ),
         CountMetric(
@@ -1014,36 +1004,17 @@ def _metrics() -> dict[str, Metric]:
             denominator="total",
             raw_numerator=_present,
             raw_denominator=Count("pk"),
-            paths={
-                "department": "department_id",
-                "session": "session_id",
-                "semester": "semester",
-                "shift": "shift",
-            },
-            raw_path_map=(
-                ("department", "student__department_id"),
-                ("session", "student__session_id"),
-                ("semester", "semester"),
-                ("shift", "student__shift"),
-            ),
+            paths=CLASS_GROUP_PATHS,
+            raw_path_map=RECORD_PATHS,
             params=STUDENT_PARAMS,
             date_path="date",
             date_param="date",
             raw_date="date",
             dimensions={
-                "department": ("department_id", "department"),
-                "semester": ("semester", "semester"),
-                "shift": ("shift", "shift"),
-                "session": ("session_id", "session"),
+                **CLASS_GROUP_DIMENSIONS,
                 "subject": ("subject_id", "subject"),
             },
-            raw_dimension_map=(
-                ("department", "student__department_id"),
-                ("semester", "semester"),
-                ("shift", "student__shift"),
-                ("session", "student__session_id"),
-                ("subject", "subject_id"),
-            ),
+            raw_dimension_map=(*RECORD_PATHS, ("subject", "subject_id")),
         ),
         SummaryRateMetric(
             key="pass_rate",
@@ -1057,20 +1028,8 @@ def _metrics() -> dict[str, Metric]:
             denominator="count",
             raw_numerator=_passed,
             raw_denominator=Count("pk"),
-            paths={
-                "department": "department_id",
-                "session": "session_id",
-                "semester": "semester",
-                "shift": "shift",
-                "exam_type": "exam_type",
-            },
-            raw_path_map=(
-                ("department", "student__department_id"),
-                ("session", "student__session_id"),
-                ("semester", "semester"),
-                ("shift", "student__shift"),
-                ("exam_type", "exam_type"),
-            ),
+            paths={**CLASS_GROUP_PATHS, "exam_type": "exam_type"},
+            raw_path_map=(*RECORD_PATHS, ("exam_type", "exam_type")),
             params={**STUDENT_PARAMS, "exam_type": "exam_type"},
             date_path="recorded_on",
             date_param="recorded_at",
@@ -1084,9 +1043,7 @@ def _metrics() -> dict[str, Metric]:
                 "exam_type": ("exam_type", "exam_type"),
             },
             raw_dimension_map=(
-                ("department", "student__department_id"),
-                ("semester", "semester"),
-                ("shift", "student__shift"),
+                *RECORD_PATHS,
                 ("subject", "subject_id"),
                 ("exam_type", "exam_type"),
             ),
@@ -1100,20 +1057,8 @@ def _metrics() -> dict[str, Metric]:
             raw_model=MarksRecord,
             denominator="count",
             raw_denominator=Count("pk"),
-            paths={
-                "department": "department_id",
-                "session": "session_id",
-                "semester": "semester",
-                "shift": "shift",
-                "exam_type": "exam_type",
-            },
-            raw_path_map=(
-                ("department", "student__department_id"),
-                ("session", "student__session_id"),
-                ("semester", "semester"),
-                ("shift", "student__shift"),
-                ("exam_type", "exam_type"),
-            ),
+            paths={**CLASS_GROUP_PATHS, "exam_type": "exam_type"},
+            raw_path_map=(*RECORD_PATHS, ("exam_type", "exam_type")),
             params={**STUDENT_PARAMS, "exam_type": "exam_type"},
             date_path="recorded_on",
             date_param="recorded_at",
@@ -1127,9 +1072,8 @@ def _metrics() -> dict[str, Metric]:
                 "exam_type": ("exam_type", "exam_type"),
             },
             raw_dimension_map=(
+                *RECORD_PATHS,
                 ("band", _band_raw),
-                ("department", "student__department_id"),
-                ("semester", "semester"),
                 ("subject", "subject_id"),
                 ("exam_type", "exam_type"),
             ),
