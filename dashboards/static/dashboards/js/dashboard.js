@@ -415,6 +415,21 @@
     wireDownloads();
   }
 
+  // Chart.js follows its container through a ResizeObserver, which can miss a
+  // grid reflow (the container shrinks only once the canvas lets it): on a
+  // window resize, measure every chart again, once per frame.
+  var resizeQueued = false;
+  window.addEventListener("resize", function () {
+    if (resizeQueued) return;
+    resizeQueued = true;
+    window.requestAnimationFrame(function () {
+      resizeQueued = false;
+      eachChart(function (chart) {
+        chart.resize();
+      });
+    });
+  });
+
   window.addEventListener("beforeprint", beforePrint);
   window.addEventListener("afterprint", afterPrint);
   var darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
