@@ -11,7 +11,10 @@ from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from dashboards import api as dashboards_api
 from records import api as records_api
+from records import api_academics, api_activity, api_people
+from workflows import api as workflows_api
 
 
 @extend_schema(exclude=True)
@@ -30,6 +33,11 @@ class NotFoundView(APIView):
 app_name = "api"
 urlpatterns = [
     path("", include(records_api.urlpatterns)),
+    path("", include(api_people.urlpatterns)),
+    path("", include(api_academics.urlpatterns)),
+    path("", include(api_activity.urlpatterns)),
+    path("", include(workflows_api.urlpatterns)),
+    path("", include(dashboards_api.urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^.*$", NotFoundView.as_view(), name="not-found"),

@@ -1,0 +1,3 @@
+"""REST API routes (/api/v1/): filled in by issue 9's work."""
+
+urlpatterns: list = []
