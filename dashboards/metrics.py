@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -47,7 +48,7 @@ from django.db.models.functions import (
     TruncMonth,
     TruncWeek,
 )
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -240,10 +241,15 @@ def _choice_labels(choices) -> Callable[[Iterable], dict]:
     return lambda keys: {k: labels.get(k, k) for k in keys}
 
 
-def _model_labels(model, label: Callable) -> Callable[[Iterable], dict]:
+def _model_labels(model, fields: tuple[str, ...], label: Callable) -> Callable:
+    """Labels of rows of ``model`` by pk: ``label(*values of fields)``."""
+
     def labels(keys):
         keys = [k for k in keys if k is not None]
-        return {obj.pk: label(obj) for obj in model.objects.filter(pk__in=keys)}
+        if not keys:
+            return {}
+        rows = model.objects.filter(pk__in=keys).values_list("pk", *fields)
+        return {pk: label(*values) for pk, *values in rows}
 
     return labels
 
@@ -268,12 +274,16 @@ DIMENSION_LABELS = {
 }
 
 LABELLERS = {
-    "department": _model_labels(Department, lambda d: d.code or d.name),
-    "session": _model_labels(AcademicSession, lambda s: s.name),
+    "department": _model_labels(
+        Department, ("code", "name"), lambda code, name: code or name
+    ),
+    "session": _model_labels(AcademicSession, ("name",), lambda name: name),
     "semester": _choice_labels(Semester.choices),
     "shift": _choice_labels(Shift.choices),
     "gender": _choice_labels(Gender.choices),
-    "subject": _model_labels(Subject, lambda s: f"{s.code} {s.name}"),
+    "subject": _model_labels(
+        Subject, ("code", "name"), lambda code, name: f"{code} {name}"
+    ),
     "exam_type": _choice_labels(ExamType.choices),
     "band": _band_labels,
     "kind": _choice_labels(RequestKind.choices),
@@ -445,7 +455,7 @@ class Metric:
     def listing_url(self, params: dict[str, str]) -> str:
         if not self.listing:
             return ""
-        base = reverse(self.listing)
+        base = _listing_base(self.listing, get_script_prefix())
         return f"{base}?{urlencode(sorted(params.items()))}" if params else base
 
     def row_url(self, filters: Filters, group_by: str, key, period_end=None) -> str:
@@ -520,9 +530,7 @@ class Metric:
             ]
             labels = {k: period_label(group_by, k) for k in keys}
         else:
-            labels = LABELLERS.get(group_by, _choice_labels(self.choices(group_by)))(
-                keys
-            )
+            labels = self._labels(ctx, group_by, keys)
         for key, result in zip(keys, results, strict=True):
             value, numerator, denominator = self.value_of(result)
             url = ""
@@ -543,8 +551,27 @@ class Metric:
             rows.sort(key=lambda r: sort_key(group_by, r))
         return rows
 
+    def _labels(self, ctx, group_by: str, keys: list) -> dict:
+        labeller = LABELLERS.get(group_by)
+        if labeller is None:
+            return _choice_labels(self.choices(group_by))(keys)
+        if ctx.memo is None:
+            return labeller(keys)
+        # One page shows the same departments and subjects in many panels.
+        known = ctx.memo.setdefault(("labels", group_by), {})
+        missing = [k for k in keys if k not in known]
+        if missing:
+            known.update(labeller(missing))
+        return known
+
     def choices(self, group_by: str):
         return []
+
+
+@lru_cache(maxsize=64)
+def _listing_base(name: str, script_prefix: str) -> str:
+    # A dashboard links hundreds of rows to a handful of listings.
+    return reverse(name)
 
 
 def local_midnight(day: date):

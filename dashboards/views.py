@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -146,6 +147,11 @@ class Panel:
     numerator: int | None = None
     denominator: int | None = None
     figure: object = field(default=None, repr=False)
+
+    @cached_property
+    def has_counts(self) -> bool:
+        """Whether the table needs the "x of y" column (any row has a numerator)."""
+        return any(row.numerator is not None for row in self.rows)
 
 
 def _subtitle(item: DashboardItem, filters: metrics.Filters) -> str:

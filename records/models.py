@@ -635,11 +635,12 @@ class Student(PersonalDetails):
             models.Index(fields=["department", "semester", "shift", "session"]),
             models.Index(fields=["full_name_english"]),
             models.Index(fields=["mobile_student"]),
-            # The dashboards' student counts: an index-only scan on PostgreSQL
+            # The dashboards' student counts and students at risk (joined to
+            # their term summaries by id): index-only scans on PostgreSQL
             # (INCLUDE is ignored where covering indexes are not supported).
             models.Index(
                 fields=["status", "department", "semester", "shift", "session"],
-                include=["gender"],
+                include=["gender", "id"],
                 name="records_student_dashboard_idx",
             ),
         ]

@@ -82,6 +82,8 @@ def make_panel(**overrides):
         "xlsx_url": "/admin/dash/1/panels/7.xlsx",
         "note": "",
         "empty": False,
+        # As views.Panel.has_counts: any row with a numerator adds "x of y".
+        "has_counts": any(r.numerator is not None for r in rows),
     }
     values.update(overrides)
     return SimpleNamespace(**values)
