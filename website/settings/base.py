@@ -310,7 +310,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"DivisionEnum": "records.models.Division.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "DivisionEnum": "records.models.Division.choices",
+        "StudentStatusEnum": "records.models.StudentStatus.choices",
+        "TeacherStatusEnum": "records.models.TeacherStatus.choices",
+        "ShiftEnum": "records.models.Shift.choices",
+        "RequestStatusEnum": "workflows.models.RequestStatus.choices",
+    },
     "PREPROCESSING_HOOKS": ["records.api_support.only_api_v1"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
