@@ -226,6 +226,7 @@ def admission_submit(
         application.user = acting_user
     _stamp(application, acting_user, "submitted")
     application.save()
+    _set_admission_status(application.user, AdmissionStatus.PENDING)
     _log(application, WorkflowAction.Action.SUBMIT, actor=acting_user)
     record_created(application, user=acting_user, description=str(application))
     _notify(
@@ -239,6 +240,19 @@ def admission_submit(
         % {"number": application.application_number},
     )
     return application
+
+
+def _set_admission_status(user, status: str) -> None:
+    """The applicant's account follows their application (seed 000's
+    ``admission_status``: pending once submitted, rejected when turned down);
+    an account already approved keeps its status."""
+    if user is None or not isinstance(user, User):
+        return
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.admission_status in (AdmissionStatus.APPROVED, status):
+        return
+    user.admission_status = status
+    user.save(update_fields=["admission_status"])
 
 
 def _loaded_relations(instance) -> list[str]:
@@ -468,6 +482,8 @@ def _decide_with_note(request, *, acting_user, note: str, status: str, action: s
         f"{request.kind.replace('_', ' ')} #{request.pk} {action}ed",
     )
     request.save()
+    if status == RequestStatus.REJECTED and isinstance(request, AdmissionApplication):
+        _set_admission_status(request.user, AdmissionStatus.REJECTED)
     activity_record(
         action=ActivityAction.REJECT
         if status == RequestStatus.REJECTED
@@ -546,6 +562,8 @@ def request_withdraw(*, request, acting_user=None):
     request.reviewed_by = acting_user if acting_user and acting_user.pk else None
     _stamp(request, acting_user, "withdrawn by the applicant")
     request.save()
+    if isinstance(request, AdmissionApplication):
+        _set_admission_status(request.user, AdmissionStatus.NOT_STARTED)
     _log(request, WorkflowAction.Action.WITHDRAW, actor=acting_user)
     return request
 

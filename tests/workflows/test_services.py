@@ -157,6 +157,54 @@ def test_reject_needs_a_note_and_is_final(default_workflows, cst, session, regis
     assert ActivityLog.objects.filter(action_type="reject").count() == 1
 
 
+@pytest.mark.parametrize(
+    ("decide", "expected"),
+    [
+        ("reject", AdmissionStatus.REJECTED),
+        ("withdraw", AdmissionStatus.NOT_STARTED),
+        ("approve", AdmissionStatus.APPROVED),
+    ],
+)
+def test_the_applicants_account_follows_the_application(
+    default_workflows, cst, session, registrar, head, make_user, decide, expected
+):
+    """Seed 000's admission_status: pending once submitted, then the decision."""
+    applicant = make_user(Role.STUDENT, username="applicant1")
+    assert applicant.admission_status == AdmissionStatus.NOT_STARTED
+    application = services.admission_submit(
+        acting_user=applicant, **application_fields(cst, session)
+    )
+    applicant.refresh_from_db()
+    assert application.user == applicant
+    assert applicant.admission_status == AdmissionStatus.PENDING
+    if decide == "reject":
+        services.request_reject(request=application, acting_user=registrar, note="No")
+    elif decide == "withdraw":
+        services.request_withdraw(request=application, acting_user=applicant)
+    else:
+        application = services.request_approve(
+            request=application, acting_user=registrar
+        )
+        services.request_approve(request=application, acting_user=head)
+    applicant.refresh_from_db()
+    assert applicant.admission_status == expected
+
+
+def test_an_approved_account_keeps_its_status_when_another_application_is_rejected(
+    default_workflows, cst, session, registrar, make_user
+):
+    applicant = make_user(Role.STUDENT, username="applicant2")
+    User.objects.filter(pk=applicant.pk).update(
+        admission_status=AdmissionStatus.APPROVED
+    )
+    application = services.admission_submit(
+        acting_user=applicant, **application_fields(cst, session)
+    )
+    services.request_reject(request=application, acting_user=registrar, note="Twice")
+    applicant.refresh_from_db()
+    assert applicant.admission_status == AdmissionStatus.APPROVED
+
+
 def test_return_then_resubmit_starts_again(default_workflows, cst, session, registrar):
     application = submitted(cst, session)
     application = services.request_return(
