@@ -4,6 +4,10 @@ Views call the same services and selectors as the back office, and every
 queryset is scoped by the permission policy (``records.permissions``): a
 student sees only themself, a teacher the students of the departments they
 teach in, a registrar their departments (Property 12).
+
+The students' and departments' viewsets, with their writes, are in
+``records.api_people`` (beside the teachers); their serializers, filters and
+scoping helpers stay here.
 """
 
 from __future__ import annotations
@@ -425,29 +429,6 @@ class StudentQueryMixin:
         )
 
 
-@extend_schema(tags=["students"])
-class StudentViewSet(StudentQueryMixin, viewsets.ReadOnlyModelViewSet):
-    """Students: list (filters, search, ordering, pages) and detail."""
-
-    def get_queryset(self):
-        return self.students()
-
-    def get_serializer_class(self):
-        return StudentListSerializer if self.action == "list" else StudentSerializer
-
-
-@extend_schema(tags=["departments"])
-class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = DepartmentSerializer
-    search_fields = ["code", "name", "short_name"]
-    ordering_fields = ["code", "name"]
-    ordering = ["name", "pk"]
-    filterset_fields = ["code"]
-
-    def get_queryset(self):
-        return departments_visible_to(self.request.user).select_related("head")
-
-
 @extend_schema(tags=["departments"], summary="Students of one department")
 class DepartmentStudentsView(StudentQueryMixin, generics.ListAPIView):
     serializer_class = StudentListSerializer
@@ -462,8 +443,6 @@ class DepartmentStudentsView(StudentQueryMixin, generics.ListAPIView):
 
 
 router = SimpleRouter()
-router.register("students", StudentViewSet, basename="student")
-router.register("departments", DepartmentViewSet, basename="department")
 router.register("auth/tokens", ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [
