@@ -25,6 +25,7 @@ MODULES = [
     "benchmarks.bench_spreadsheets",
     "benchmarks.bench_admission",
     "benchmarks.bench_dashboards",
+    "benchmarks.bench_api",
 ]
 
 
