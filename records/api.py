@@ -33,6 +33,7 @@ from rest_framework.views import APIView
 from wagtail.models import APIToken
 
 from . import api_auth
+from .api_support import id_filter
 from .auth import account_status_refusal
 from .models import Department, Semester, Shift, Student, StudentStatus, User
 from .permissions import VIEW, scope_queryset
@@ -395,10 +396,10 @@ class StudentSerializer(StudentListSerializer):
 class StudentFilter(filters.FilterSet):
     """Seed 000's student filters: the class group and the status."""
 
-    department = filters.NumberFilter(field_name="department_id")
+    department = id_filter("department_id")
     semester = filters.ChoiceFilter(choices=Semester.choices)
     shift = filters.ChoiceFilter(choices=Shift.choices)
-    session = filters.NumberFilter(field_name="session_id")
+    session = id_filter("session_id")
     status = filters.ChoiceFilter(choices=StudentStatus.choices)
 
     class Meta:

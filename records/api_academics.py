@@ -27,7 +27,6 @@ import copy
 from collections import Counter
 from decimal import Decimal
 
-from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, ProtectedError, Q, QuerySet, RestrictedError, Sum
@@ -49,7 +48,8 @@ from rest_framework.routers import SimpleRouter
 from . import selectors, services
 from .activity import record_deleted
 from .api import students_visible_to
-from .api_support import ConflictError
+from .api_support import MAX_ID, ConflictError
+from .api_support import id_filter as _id_filter
 from .filters import MARKS_BAND_CHOICES, MARKS_RESULT_CHOICES, MarksRecordFilterSet
 from .models import (
     AcademicSession,
@@ -223,21 +223,6 @@ class StudentRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     full_name_english = serializers.CharField()
     current_roll_number = serializers.CharField()
-
-
-MAX_ID = 2**63 - 1  # BigAutoField: larger ids cannot exist (nor reach the database)
-
-
-class IdFilter(filters.NumberFilter):
-    """A record id: a whole number within the id column's range (else 400)."""
-
-    field_class = forms.IntegerField
-
-
-def _id_filter(field_name: str, label: str, **kwargs):
-    return IdFilter(
-        field_name=field_name, label=label, min_value=1, max_value=MAX_ID, **kwargs
-    )
 
 
 # --- Class routines (seed 000 §4) ----------------------------------------------------

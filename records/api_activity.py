@@ -41,6 +41,7 @@ from .activity_views import (
     ActivityLogViewSet as AdminActivityLogViewSet,
 )
 from .api import students_visible_to
+from .api_support import id_filter
 from .exports import listing_export_response, user_may_export
 from .models import ActivityLog, Document, DocumentKind, Student
 from .permissions import (
@@ -140,7 +141,7 @@ class DocumentUploadSerializer(serializers.Serializer):
 
 
 class DocumentFilter(filters.FilterSet):
-    student = filters.NumberFilter(field_name="student_id")
+    student = id_filter("student_id")
     kind = filters.ChoiceFilter(choices=DocumentKind.choices)
 
     class Meta:
@@ -267,7 +268,7 @@ class ActivityLogFilter(ActivityLogFilterSet):
     """The back office's filters (action, record type, department, dates), plus
     any user and the record id."""
 
-    user = django_filters.NumberFilter(field_name="user_id", label=_("User"))
+    user = id_filter("user_id", label=_("User"))
     entity_id = django_filters.CharFilter(label=_("Record id"))
     timestamp = django_filters.DateFromToRangeFilter(label=_("Date"))
 

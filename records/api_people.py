@@ -45,7 +45,7 @@ from .api import (
     StudentSerializer,
     departments_visible_to,
 )
-from .api_support import ConflictError
+from .api_support import ConflictError, id_filter
 from .models import ClassRoutine, Department, Student, Teacher, TeacherStatus
 from .permissions import ADD, CHANGE, DELETE, VIEW, scope_queryset, user_can_place
 from .viewsets import PROTECTED_MESSAGE, SCOPE_REFUSED
@@ -219,7 +219,7 @@ class TeacherWriteSerializer(serializers.ModelSerializer):
 
 
 class TeacherFilter(filters.FilterSet):
-    department = filters.NumberFilter(field_name="department_id")
+    department = id_filter("department_id")
     status = filters.ChoiceFilter(choices=TeacherStatus.choices)
     designation = filters.CharFilter(lookup_expr="iexact")
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import logging
 
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
 from rest_framework import exceptions, pagination, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -223,3 +225,21 @@ def only_api_v1(endpoints):
     (Wagtail's admin API is DRF too, but it is not ours to publish.)
     """
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
+
+
+# --- Id filters ------------------------------------------------------------------
+
+MAX_ID = 2**63 - 1  # BigAutoField: larger ids cannot exist (nor reach the database)
+
+
+class IdFilter(filters.NumberFilter):
+    """A record id: a whole number within the id column's range (else 400)."""
+
+    field_class = forms.IntegerField
+
+
+def id_filter(field_name: str, label=None, **kwargs) -> IdFilter:
+    """``?department=7``: a whole number from 1 to MAX_ID, never a 500."""
+    return IdFilter(
+        field_name=field_name, label=label, min_value=1, max_value=MAX_ID, **kwargs
+    )

@@ -243,7 +243,7 @@ def user_scope(user) -> UserScope:
         if teacher is not None:
             teaching.add(teacher.department_id)
             teaching.update(
-                c[2] for rid, c in classes.items() if rid in marks | attendance
+                c[3] for rid, c in classes.items() if rid in marks | attendance
             )
         scope = UserScope(
             all_departments=all_departments,

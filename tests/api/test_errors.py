@@ -144,3 +144,23 @@ def test_wagtail_admin_api_is_not_throttled_by_ours(api, institute, monkeypatch)
         assert api.get("/admin/api/main/pages/").status_code == 200
     assert api.get("/api/v1/auth/me/").status_code == 200
     assert_error(api.get("/api/v1/auth/me/"), 429)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/students/?department=99999999999999999999",
+        "/api/v1/students/?session=-1",
+        "/api/v1/teachers/?department=1e400",
+        "/api/v1/documents/?student=99999999999999999999",
+        "/api/v1/activity-logs/?user=99999999999999999999",
+        "/api/v1/class-routines/?department=99999999999999999999",
+        "/api/v1/attendance/?student=99999999999999999999",
+        "/api/v1/marks/?subject=99999999999999999999",
+    ],
+)
+def test_an_id_filter_out_of_range_is_400_not_500(api, institute, url):
+    """SQLite cannot bind integers past 64 bits; the filter refuses them first."""
+    api.force_authenticate(institute.head)
+    body = assert_error(api.get(url), 400)
+    assert body["field_errors"], body

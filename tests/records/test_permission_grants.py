@@ -278,3 +278,24 @@ def test_a_teacher_cannot_move_their_own_profile_to_another_department(db, clien
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:500]
     assert Teacher.objects.get(pk=teacher.pk).designation == "Senior Instructor"
+
+
+def test_a_teacher_teaching_in_another_department_sees_that_department(slot):
+    """Property 12's teacher scope: their own department and those they teach in."""
+    from records.permissions import user_scope
+
+    other = DepartmentFactory(code="OTH")
+    elsewhere = SubjectFactory(department=other, semester=1)
+    ClassRoutineFactory(
+        subject=elsewhere,
+        session=slot["session"],
+        teacher=slot["t1"],
+        shift=Shift.DAY,
+        day_of_week=Weekday.MONDAY,
+        start_time=time(11, 0),
+        end_time=time(11, 45),
+    )
+    unrelated = DepartmentFactory(code="UNR")
+    scope = user_scope(fresh(slot["u1"]))
+    assert scope.teaching_departments == {slot["department"].pk, other.pk}
+    assert unrelated.pk not in scope.teaching_departments
