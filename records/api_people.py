@@ -36,7 +36,7 @@ from rest_framework.routers import SimpleRouter
 from wagtail.permissions import policy_registry
 
 from . import services
-from .activity import record_deleted, record_updated, snapshot
+from .activity import record_deleted
 from .api import (
     DepartmentSerializer,
     DepartmentSummarySerializer,
@@ -474,25 +474,6 @@ class DepartmentWriteSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "name_bangla", "short_name", "head"]
 
 
-@transaction.atomic
-def department_update(*, department: Department, acting_user, **fields) -> Department:
-    """The admin's department edit: validate, stamp the history, log the change.
-
-    (The admin saves departments with Wagtail's own edit view, and records/services
-    has no department update; this is the same sequence a service would run.)
-    """
-    department = Department.objects.select_for_update().get(pk=department.pk)
-    before = snapshot(department)
-    for name, value in fields.items():
-        setattr(department, name, value)
-    department.full_clean()
-    department._history_user = acting_user
-    department._change_reason = REASON_EDIT
-    department.save()
-    record_updated(department, before, user=acting_user)
-    return department
-
-
 DEPARTMENT_WRITE_RESPONSES = {400: INVALID}
 
 
@@ -546,8 +527,11 @@ class DepartmentViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
         with transaction.atomic():
             department = services.department_create(acting_user=request.user, **values)
             if head is not None:
-                department = department_update(
-                    department=department, acting_user=request.user, head=head
+                department = services.department_update(
+                    reason=REASON_EDIT,
+                    department=department,
+                    acting_user=request.user,
+                    head=head,
                 )
         return self._answer(department, status.HTTP_201_CREATED)
 
@@ -557,8 +541,11 @@ class DepartmentViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
             department, data=request.data, partial=kwargs.get("partial", False)
         )
         data.is_valid(raise_exception=True)
-        department = department_update(
-            department=department, acting_user=request.user, **data.validated_data
+        department = services.department_update(
+            reason=REASON_EDIT,
+            department=department,
+            acting_user=request.user,
+            **data.validated_data,
         )
         return self._answer(department)
 

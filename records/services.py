@@ -162,6 +162,26 @@ def department_create(
 
 
 @transaction.atomic
+def department_update(
+    *,
+    department: Department,
+    acting_user: User | None = None,
+    reason: str = "",
+    **fields,
+) -> Department:
+    """Change a department's fields: validated, with its history and activity entry."""
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    before = snapshot(department)
+    for name, value in fields.items():
+        setattr(department, name, value)
+    department.full_clean()
+    _stamp(department, acting_user, reason)
+    department.save()
+    record_updated(department, before, user=acting_user)
+    return department
+
+
+@transaction.atomic
 def academic_session_create(
     *,
     name: str,
