@@ -46,7 +46,7 @@ from .api import (
     departments_visible_to,
 )
 from .api_support import ConflictError, id_filter
-from .models import ClassRoutine, Department, Student, Teacher, TeacherStatus
+from .models import Department, Student, Teacher, TeacherStatus
 from .permissions import ADD, CHANGE, DELETE, VIEW, scope_queryset, user_can_place
 from .viewsets import PROTECTED_MESSAGE, SCOPE_REFUSED
 
@@ -316,14 +316,9 @@ class TeacherViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
         return self._answer(teacher)
 
     def destroy(self, request, *args, **kwargs):
-        teacher = self.get_object()
-        routines = list(ClassRoutine.objects.filter(teacher=teacher))
-        with transaction.atomic():
-            self.delete_as_admin(teacher)
-            # The slots lose their teacher: their account loses the slots' grants.
-            for routine in routines:
-                routine.teacher = None
-                services.routine_sync_grants(routine=routine)
+        # The slots lose their teacher, and the teacher's account the slots'
+        # grants (records.services.teacher_post_delete).
+        self.delete_as_admin(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -44,6 +44,19 @@ class RecordsConfig(AppConfig):
 
         connect_receivers()
 
+        # A deleted teacher's slots take their grants back from the account.
+        from django.db.models.signals import post_delete, pre_delete
+
+        from .services import teacher_post_delete, teacher_pre_delete
+
+        teacher = self.get_model("Teacher")
+        pre_delete.connect(
+            teacher_pre_delete, sender=teacher, dispatch_uid="records_teacher_pre_del"
+        )
+        post_delete.connect(
+            teacher_post_delete, sender=teacher, dispatch_uid="records_teacher_del"
+        )
+
 
 class CampusdeskUsersAppConfig(WagtailUsersAppConfig):
     """Wagtail's users app with Campusdesk's user forms (role, account status)."""

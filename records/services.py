@@ -1126,6 +1126,21 @@ def routine_sync_grants(*, routine: ClassRoutine) -> None:
             assign_perm(f"records.{perm}", users[user_id], routine)
 
 
+def teacher_pre_delete(sender, instance, **kwargs) -> None:
+    """Before a teacher goes: remember their slots (the delete empties them)."""
+    instance._campusdesk_routine_ids = list(
+        ClassRoutine.objects.filter(teacher=instance).values_list("pk", flat=True)
+    )
+
+
+def teacher_post_delete(sender, instance, **kwargs) -> None:
+    """The slots lost their teacher, so the teacher's account loses their grants
+    (whichever way the teacher was deleted: admin, API, a cascade)."""
+    ids = getattr(instance, "_campusdesk_routine_ids", None) or []
+    for routine in ClassRoutine.objects.filter(pk__in=ids):
+        routine_sync_grants(routine=routine)
+
+
 def class_group_sync_grants(*, department_id, semester, shift, session_id) -> None:
     for routine in ClassRoutine.objects.for_class_group(
         department=department_id, semester=semester, shift=shift, session=session_id

@@ -299,3 +299,17 @@ def test_a_teacher_teaching_in_another_department_sees_that_department(slot):
     scope = user_scope(fresh(slot["u1"]))
     assert scope.teaching_departments == {slot["department"].pk, other.pk}
     assert unrelated.pk not in scope.teaching_departments
+
+
+def test_deleting_a_teacher_in_the_admin_takes_back_their_slots_grants(slot):
+    routine, u1 = slot["routine"], slot["u1"]
+    assert perms_on(u1, routine) == ROUTINE_PERMS
+    head = UserFactory(role=Role.INSTITUTE_HEAD, username="grant_head")
+    client = Client()
+    client.force_login(head)
+    response = client.post(reverse("teachers:delete", args=[slot["t1"].pk]))
+    assert response.status_code == 302
+    routine.refresh_from_db()
+    assert routine.teacher_id is None
+    assert perms_on(u1, routine) == set()
+    assert slot["record"].pk not in listed_pks(u1, "attendance")
