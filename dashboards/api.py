@@ -34,6 +34,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from records import selectors
+from records.api import SessionSummarySerializer
 from records.models import ExamType, Semester, Shift
 from records.roles import Role
 
@@ -413,14 +414,11 @@ class MissingMarksSerializer(serializers.Serializer):
     students = serializers.IntegerField()
 
 
-class SessionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class TeacherDashboardSerializer(serializers.Serializer):
     today = serializers.DateField()
-    session = SessionSerializer(allow_null=True, help_text="The current session.")
+    session = SessionSummarySerializer(
+        allow_null=True, help_text="The current session."
+    )
     threshold = serializers.DecimalField(
         max_digits=5, decimal_places=2, help_text="The low-attendance threshold (%)."
     )
@@ -502,7 +500,7 @@ class OwnStudentSerializer(serializers.Serializer):
     department = NamedSerializer()
     semester = serializers.IntegerField()
     shift = serializers.ChoiceField(choices=Shift.choices)
-    session = SessionSerializer()
+    session = SessionSummarySerializer()
     current_roll_number = serializers.CharField()
     status = serializers.CharField()
 

@@ -47,7 +47,12 @@ from rest_framework.routers import SimpleRouter
 
 from . import selectors, services
 from .activity import record_deleted
-from .api import students_visible_to
+from .api import (
+    DepartmentSummarySerializer,
+    SessionSummarySerializer,
+    TeacherSummarySerializer,
+    students_visible_to,
+)
 from .api_support import MAX_ID, ConflictError
 from .api_support import id_filter as _id_filter
 from .filters import MARKS_BAND_CHOICES, MARKS_RESULT_CHOICES, MarksRecordFilterSet
@@ -197,26 +202,10 @@ def _destroy(user, instance) -> None:
 # --- Small nested shapes ------------------------------------------------------------
 
 
-class DepartmentRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    code = serializers.CharField()
-    name = serializers.CharField()
-
-
-class SessionRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 class SubjectRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
-
-
-class TeacherRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    full_name_english = serializers.CharField()
 
 
 class StudentRefSerializer(serializers.Serializer):
@@ -229,10 +218,10 @@ class StudentRefSerializer(serializers.Serializer):
 
 
 class ClassRoutineSerializer(serializers.ModelSerializer):
-    department = DepartmentRefSerializer(read_only=True)
-    session = SessionRefSerializer(read_only=True)
+    department = DepartmentSummarySerializer(read_only=True)
+    session = SessionSummarySerializer(read_only=True)
     subject = SubjectRefSerializer(read_only=True)
-    teacher = TeacherRefSerializer(read_only=True, allow_null=True)
+    teacher = TeacherSummarySerializer(read_only=True, allow_null=True)
     day_name = serializers.CharField(source="get_day_of_week_display", read_only=True)
 
     class Meta:
@@ -555,10 +544,10 @@ class StudentAttendanceSummarySerializer(AttendanceRateSerializer):
 
 class AttendanceSummaryRowSerializer(AttendanceRateSerializer):
     subject = SubjectRefSerializer(required=False)
-    department = DepartmentRefSerializer(required=False)
+    department = DepartmentSummarySerializer(required=False)
     semester = serializers.IntegerField(required=False)
     shift = serializers.CharField(required=False)
-    session = SessionRefSerializer(required=False)
+    session = SessionSummarySerializer(required=False)
 
 
 class AttendanceGroupedSummarySerializer(serializers.Serializer):
