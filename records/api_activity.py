@@ -232,7 +232,7 @@ class DocumentViewSet(
 
     @extend_schema(
         summary="Download a document's file",
-        responses={(200, "application/octet-stream"): BINARY_FILE},
+        responses={(200, media): BINARY_FILE for media in ALLOWED_UPLOAD_TYPES},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def download(self, request, pk=None):

@@ -18,6 +18,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import exceptions, pagination, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -173,6 +174,7 @@ ERROR_STATUS_DESCRIPTIONS = {
     "401": "Not signed in (no or invalid session or token).",
     "403": "Signed in, but not allowed (role, scope, CSRF).",
     "404": "No such record, or not one the user may see.",
+    "415": "The body's Content-Type is not one the operation accepts.",
     "429": "Too many requests; Retry-After says when to try again.",
     "500": "Unexpected server error.",
 }
@@ -207,6 +209,8 @@ def add_error_responses(result, generator, request, public):
                     and not operation.get("parameters")
                 ):
                     continue
+                if code == "415" and "requestBody" not in operation:
+                    continue  # only a body has a Content-Type to refuse
                 if code not in responses:
                     responses[code] = {
                         "description": description,
@@ -243,3 +247,44 @@ def id_filter(field_name: str, label=None, **kwargs) -> IdFilter:
     return IdFilter(
         field_name=field_name, label=label, min_value=1, max_value=MAX_ID, **kwargs
     )
+
+
+# --- Read-only choices that may be blank ------------------------------------------
+
+
+class BlankChoicesMixin:
+    """A ModelSerializer whose read-only choice fields keep ``allow_blank``.
+
+    DRF drops ``allow_blank`` from fields listed in ``read_only_fields``, so the
+    schema would promise one of the choices where the record holds "" (an
+    optional religion, a division not given). With it the schema says "" too.
+    """
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        blank = kwargs.get("allow_blank", False) and "choices" in kwargs
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank and kwargs.get("read_only"):
+            kwargs["allow_blank"] = True
+        return kwargs
+
+
+# --- Times of day in the schema -----------------------------------------------------
+
+
+class TimeOfDayFieldExtension(OpenApiSerializerFieldExtension):
+    """A time of day is "09:00:00" (local, no offset), as DRF writes and reads it.
+
+    OpenAPI's ``format: time`` is RFC 3339's full-time, which demands an
+    offset ("09:00:00+06:00"): a client checking the schema would refuse our
+    answers. The schema says what we send instead.
+    """
+
+    target_class = "rest_framework.fields.TimeField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "example": "09:00:00",
+            "description": "A local time of day, HH:MM[:SS].",
+        }

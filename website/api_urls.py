@@ -40,5 +40,6 @@ urlpatterns = [
     path("", include(dashboards_api.urlpatterns)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    re_path(r"^.*$", NotFoundView.as_view(), name="not-found"),
+    # [\s\S], not ".": a path with a newline (/students/%0A/) is unknown too.
+    re_path(r"^[\s\S]*$", NotFoundView.as_view(), name="not-found"),
 ]

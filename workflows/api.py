@@ -43,6 +43,7 @@ from records.api import (
     SessionSummarySerializer,
     _enforce_csrf,
 )
+from records.api_support import BlankChoicesMixin
 from records.errors import BusinessRuleError
 from records.models import (
     Department,
@@ -195,8 +196,9 @@ class StageSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class DecisionFieldsMixin(serializers.Serializer):
-    """What every request shows about its place in the workflow."""
+class DecisionFieldsMixin(BlankChoicesMixin, serializers.Serializer):
+    """What every request shows about its place in the workflow (and its
+    optional choices, blank where the applicant gave none)."""
 
     status = serializers.ChoiceField(choices=RequestStatus.choices, read_only=True)
     stage = StageSerializer(read_only=True, allow_null=True)
