@@ -15,6 +15,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -175,20 +177,42 @@ def admission_apply(request, page_id: int):
     """
     from .models import AdmissionFormPage
 
-    page = (
-        AdmissionFormPage.objects.live()
-        .select_related("session")
-        .filter(pk=page_id)
-        .first()
-    )
-    if page is None:
-        raise Http404
+    try:
+        page = (
+            AdmissionFormPage.objects.live()
+            .select_related("session")
+            .annotate(any_view_restriction=Exists(_view_restrictions_on_path()))
+            .get(pk=page_id)
+        )
+    except AdmissionFormPage.DoesNotExist as error:
+        raise Http404 from error
     if request.method != "POST":
         url = page.get_url(request)
         if not url:
             raise Http404
         return redirect(url)
     return _serve_like_wagtail(page, request)
+
+
+def _view_restrictions_on_path():
+    """The view restrictions ``Page.get_view_restrictions`` finds, for the outer page.
+
+    Those of the page and its ancestors (a page's path starts with each of its
+    ancestors' paths), an alias's being its source page's. Read with the page,
+    the common answer (none) costs no query of its own; when there are some,
+    Wagtail reads them as usual (``AdmissionFormPage.get_view_restrictions``).
+    """
+    from wagtail.models import PageViewRestriction
+
+    def on_path(prefix):
+        return Q(
+            **{f"{prefix}path": Substr(OuterRef("path"), 1, Length(f"{prefix}path"))}
+        )
+
+    return PageViewRestriction.objects.filter(
+        (on_path("page__") & Q(page__alias_of__isnull=True))
+        | on_path("page__aliases__")
+    )
 
 
 def _serve_like_wagtail(page, request):

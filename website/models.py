@@ -102,6 +102,15 @@ class AdmissionFormPage(Page):
     class Meta:
         verbose_name = _("admission form page")
 
+    def get_view_restrictions(self):
+        # The form's own route (admission_views.admission_apply) reads with the
+        # page whether any view restriction applies; when none does, no query.
+        if getattr(self, "any_view_restriction", None) is False:
+            from wagtail.models import PageViewRestriction
+
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
     def offered_shifts(self) -> list[str]:
         valid = {value for value, _label in _shift_choices()}
         shifts = [s for s in (self.shifts_offered or []) if s in valid]

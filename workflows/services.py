@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -219,8 +219,16 @@ def admission_submit(
     application.full_clean(
         exclude=["application_number", "stage", *_loaded_relations(application)]
     )
-    _check_duplicate_application(application)
-    _start(application, acting_user=acting_user)
+    # One query for the first stage and the duplicate rules together; without
+    # a workflow, the duplicate check still comes first (then NO_WORKFLOW).
+    stage = _first_stage_checking_duplicates(application)
+    if stage is None:
+        _check_duplicate_application(application)
+        raise BusinessRuleError(
+            NO_WORKFLOW % {"kind": RequestKind(application.kind).label}
+        )
+    application.stage = stage
+    application.status = RequestStatus.PENDING
     application.application_number = _next_application_number(application.session)
     if acting_user is not None and acting_user.is_authenticated:
         application.user = acting_user
@@ -276,6 +284,49 @@ def _loaded_relations(instance) -> list[str]:
     return names
 
 
+def _other_applications(application, **same):
+    """The session's live applications (not rejected or withdrawn) but this one."""
+    others = AdmissionApplication.objects.filter(
+        session=application.session_id, **same
+    ).exclude(status__in=(RequestStatus.REJECTED, RequestStatus.WITHDRAWN))
+    if application.pk:
+        others = others.exclude(pk=application.pk)
+    return others
+
+
+def _first_stage_checking_duplicates(application) -> WorkflowStage | None:
+    """``_first_stage`` for an admission, and the duplicate rules in the same query.
+
+    The stage row carries the number of an application already holding the
+    birth registration number, or the mobile (empty values match nothing).
+    Raises the duplicate's ValidationError; None when there is no workflow (the
+    caller then checks the duplicates on their own).
+    """
+    number = application.birth_certificate_no
+    mobile = application.mobile_student
+    query = WorkflowStage.objects.filter(workflow__kind=application.kind)
+    found = {}
+    for name, field, value in (
+        ("birth_taken_by", "birth_certificate_no", number),
+        ("mobile_taken_by", "mobile_student", mobile),
+    ):
+        if value:
+            found[name] = Subquery(
+                _other_applications(application, **{field: value}).values(
+                    "application_number"
+                )[:1]
+            )
+    stage = query.annotate(**found).order_by("order").first()
+    if stage is None:
+        return None
+    _raise_duplicate(
+        application,
+        birth=getattr(stage, "birth_taken_by", None),
+        mobile=getattr(stage, "mobile_taken_by", None),
+    )
+    return stage
+
+
 def _check_duplicate_application(application) -> None:
     """One query for both rules; the birth registration number is reported first."""
     number = application.birth_certificate_no
@@ -287,15 +338,23 @@ def _check_duplicate_application(application) -> None:
         same |= Q(mobile_student=mobile)
     if not same:
         return
-    others = (
-        AdmissionApplication.objects.filter(same, session=application.session)
-        .exclude(status__in=(RequestStatus.REJECTED, RequestStatus.WITHDRAWN))
+    found = list(
+        _other_applications(application)
+        .filter(same)
         .values_list("birth_certificate_no", "mobile_student", "application_number")
     )
-    if application.pk:
-        others = others.exclude(pk=application.pk)
-    found = list(others)
     birth = [other for other in found if number and other[0] == number]
+    by_mobile = [other for other in found if mobile and other[1] == mobile]
+    _raise_duplicate(
+        application,
+        birth=birth[0][2] if birth else None,
+        mobile=by_mobile[0][2] if by_mobile else None,
+    )
+
+
+def _raise_duplicate(application, *, birth, mobile) -> None:
+    """The duplicate's error; the birth registration number is reported first."""
+    number = application.birth_certificate_no
     if birth:
         raise ValidationError(
             {
@@ -303,19 +362,18 @@ def _check_duplicate_application(application) -> None:
                 % {
                     "number": number,
                     "session": application.session,
-                    "application": birth[0][2],
+                    "application": birth,
                 }
             }
         )
-    by_mobile = [other for other in found if mobile and other[1] == mobile]
-    if by_mobile:
+    if mobile:
         raise ValidationError(
             {
                 "mobile_student": DUPLICATE_MOBILE
                 % {
-                    "number": mobile,
+                    "number": application.mobile_student,
                     "session": application.session,
-                    "application": by_mobile[0][2],
+                    "application": mobile,
                 }
             }
         )

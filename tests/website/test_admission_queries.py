@@ -10,18 +10,19 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from wagtail.models import PageViewRestriction
+from wagtail.models import Page, PageViewRestriction
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from tests.factories import AcademicSessionFactory, DepartmentFactory
 from website.models import AdmissionFormPage, HomePage
 from workflows.models import AdmissionApplication, WorkflowAction
 
-# A submission without documents: the page (1), its view restrictions (2), the
-# department (1), then in one transaction the duplicate check, the first stage,
-# the number, the application, its history row, the workflow action and the
-# activity entry (7), and the transaction's own statements.
-MAX_QUERIES_PER_SUBMISSION = 14
+# A submission without documents: the page with whether any view restriction
+# applies to it (1), the department (1), then in one transaction the first stage
+# with the duplicate check, the number, the application, its history row, the
+# workflow action and the activity entry (6), and the transaction's own
+# statements (BEGIN, COMMIT).
+MAX_QUERIES_PER_SUBMISSION = 10
 
 
 @pytest.fixture(autouse=True)
@@ -135,6 +136,73 @@ def test_the_pages_view_restrictions_hold_on_the_form_action(client, page, cst):
     assert not AdmissionApplication.objects.exists()
 
 
+def test_a_restriction_on_an_ancestor_holds_on_the_form_action(client, page, cst):
+    action = form_action(client, page)
+    PageViewRestriction.objects.create(
+        page=HomePage.objects.first(),
+        restriction_type=PageViewRestriction.PASSWORD,
+        password="x",
+    )
+    response = client.post(action, form_data(cst))
+    assert b"ADM-" not in response.content
+    assert not AdmissionApplication.objects.exists()
+
+
+def test_a_restriction_on_another_page_does_not_block_the_form(client, page, cst):
+    action = form_action(client, page)
+    other = HomePage.objects.first().add_child(
+        instance=AdmissionFormPage(
+            title="Other admission", slug="other", session=page.session
+        )
+    )
+    PageViewRestriction.objects.create(
+        page=other, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
+    response = client.post(action, form_data(cst))
+    assert response.status_code == 200
+    assert AdmissionApplication.objects.get().application_number.encode() in (
+        response.content
+    )
+
+
+def test_the_form_routes_restrictions_match_wagtails(page):
+    """The flag read with the page agrees with ``Page.get_view_restrictions``."""
+    from django.db.models import Exists
+
+    from website.admission_views import _view_restrictions_on_path
+
+    alias = page.create_alias(update_slug="admission-alias")
+
+    def agree(target) -> bool:
+        flagged = (
+            AdmissionFormPage.objects.annotate(
+                any_view_restriction=Exists(_view_restrictions_on_path())
+            )
+            .get(pk=target.pk)
+            .any_view_restriction
+        )
+        wagtail = Page.objects.get(pk=target.pk).get_view_restrictions().exists()
+        assert flagged is wagtail
+        return flagged
+
+    assert not agree(page) and not agree(alias)
+    # Wagtail ignores an alias's own restrictions: its source's apply.
+    on_alias = PageViewRestriction.objects.create(
+        page=alias, restriction_type=PageViewRestriction.LOGIN
+    )
+    assert not agree(page) and not agree(alias)
+    on_alias.delete()
+    on_page = PageViewRestriction.objects.create(
+        page=page, restriction_type=PageViewRestriction.LOGIN
+    )
+    assert agree(page) and agree(alias)
+    on_page.delete()
+    PageViewRestriction.objects.create(
+        page=HomePage.objects.first(), restriction_type=PageViewRestriction.LOGIN
+    )
+    assert agree(page) and agree(alias)
+
+
 def test_csrf_is_checked_on_the_form_action(page, cst):
     from django.test import Client
 
@@ -190,4 +258,21 @@ def test_a_duplicate_birth_number_is_reported_before_the_mobile(client, page, cs
     soup = BeautifulSoup(response.content.decode(), "html.parser")
     assert soup.find(id="id_birth_certificate_no-errors") is not None
     assert soup.find(id="id_mobile_student-errors") is None
+    assert AdmissionApplication.objects.count() == 1
+
+
+def test_without_a_workflow_duplicates_are_reported_first(client, page, cst):
+    from workflows.models import WorkflowStage
+
+    action = form_action(client, page)
+    client.post(action, form_data(cst, n=1))
+    AdmissionApplication.objects.update(stage=None)
+    WorkflowStage.objects.filter(workflow__kind="admission").delete()
+
+    duplicate = client.post(action, form_data(cst, n=1))
+    soup = BeautifulSoup(duplicate.content.decode(), "html.parser")
+    assert soup.find(id="id_birth_certificate_no-errors") is not None
+
+    fresh = client.post(action, form_data(cst, n=2))
+    assert b"There is no approval workflow" in fresh.content
     assert AdmissionApplication.objects.count() == 1
