@@ -74,3 +74,33 @@ def test_check_deploy_is_clean_in_production(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_processes_share_one_cache(tmp_path):
+    """Lockouts and rate limits must count across server processes."""
+    env = {
+        "DJANGO_SECRET_KEY": "p9$Kq2!vXz7Lm4#Rt8Wn1@Yb6^Hc3&Jd5*Fg0(Se-Ua=Io+Ep-7Gh2Lk9Zx",
+        "DJANGO_ALLOWED_HOSTS": "campusdesk.example.edu.bd",
+        "CAMPUSDESK_VAR_DIR": str(tmp_path),
+    }
+    setup = "import django; django.setup(); from django.core.cache import cache; "
+    migrate = run(
+        setup + "from django.core.management import call_command; "
+        "call_command('migrate', verbosity=0)",
+        "website.settings.production",
+        **env,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    first = run(
+        setup + "cache.set('lockout:probe', 7, 60)",
+        "website.settings.production",
+        **env,
+    )
+    assert first.returncode == 0, first.stderr
+    second = run(
+        setup + "print(cache.get('lockout:probe'))",
+        "website.settings.production",
+        **env,
+    )
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "7"

@@ -33,3 +33,17 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
     },
 }
+
+# Sign-in lockouts, the admission form's limit per address and the API's
+# throttles count in the cache, so every server process must share it. The
+# database cache needs no other service: its table is made by `migrate`
+# (website/migrations/0004). For Redis or memcached set DJANGO_CACHE_BACKEND
+# (a Django cache backend's dotted path) and DJANGO_CACHE_LOCATION.
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "DJANGO_CACHE_BACKEND", "django.core.cache.backends.db.DatabaseCache"
+        ),
+        "LOCATION": os.environ.get("DJANGO_CACHE_LOCATION", "campusdesk_cache"),
+    }
+}
