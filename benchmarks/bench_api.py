@@ -201,7 +201,7 @@ def _sitting_body(setup: dict, n: int) -> dict:
         "routine": routine,
         "date": day.isoformat(),
         "records": [
-            {"student": pk, "is_present": (i + flip) % 4 != 0, "note": ""}
+            {"student": pk, "is_present": (i % 4 != 0) != bool(flip), "note": ""}
             for i, pk in enumerate(setup["student_ids"])
         ],
     }
