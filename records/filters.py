@@ -41,7 +41,7 @@ from .summaries import (
 )
 
 
-def _department_filter(field_name="department"):
+def department_filter(field_name="department"):
     return django_filters.ModelChoiceFilter(
         field_name=field_name,
         label=_("Department"),
@@ -50,7 +50,7 @@ def _department_filter(field_name="department"):
     )
 
 
-def _session_filter(field_name="session"):
+def session_filter(field_name="session"):
     return django_filters.ModelChoiceFilter(
         field_name=field_name,
         label=_("Session"),
@@ -59,7 +59,7 @@ def _session_filter(field_name="session"):
     )
 
 
-def _semester_filter(field_name="semester"):
+def semester_filter(field_name="semester"):
     return django_filters.ChoiceFilter(
         field_name=field_name,
         label=_("Semester"),
@@ -68,7 +68,7 @@ def _semester_filter(field_name="semester"):
     )
 
 
-def _shift_filter(field_name="shift"):
+def shift_filter(field_name="shift"):
     return django_filters.ChoiceFilter(
         field_name=field_name,
         label=_("Shift"),
@@ -78,7 +78,7 @@ def _shift_filter(field_name="shift"):
     )
 
 
-def _subject_filter(field_name="subject"):
+def subject_filter(field_name="subject"):
     return django_filters.ModelChoiceFilter(
         field_name=field_name,
         label=_("Subject"),
@@ -87,7 +87,7 @@ def _subject_filter(field_name="subject"):
     )
 
 
-def _teacher_filter(field_name="teacher"):
+def teacher_filter(field_name="teacher"):
     return django_filters.ModelChoiceFilter(
         field_name=field_name,
         label=_("Teacher"),
@@ -96,7 +96,7 @@ def _teacher_filter(field_name="teacher"):
     )
 
 
-def _roll_filter(field_name="student__current_roll_number"):
+def roll_filter(field_name="student__current_roll_number"):
     return django_filters.CharFilter(
         field_name=field_name,
         lookup_expr="icontains",
@@ -104,13 +104,13 @@ def _roll_filter(field_name="student__current_roll_number"):
     )
 
 
-def _date_range_filter(field_name, label):
+def date_range_filter(field_name, label):
     return django_filters.DateFromToRangeFilter(
         field_name=field_name, label=label, widget=DateRangePickerWidget
     )
 
 
-def _boolean_filter(field_name, label):
+def boolean_filter(field_name, label):
     return django_filters.BooleanFilter(
         field_name=field_name, label=label, widget=BooleanRadioSelect
     )
@@ -125,10 +125,10 @@ MARKS_BAND_CHOICES = [
 
 
 class StudentFilterSet(WagtailFilterSet):
-    department = _department_filter()
-    semester = _semester_filter()
-    shift = _shift_filter()
-    session = _session_filter()
+    department = department_filter()
+    semester = semester_filter()
+    shift = shift_filter()
+    session = session_filter()
     status = django_filters.ChoiceFilter(
         label=_("Status"),
         choices=StudentStatus.choices,
@@ -161,14 +161,14 @@ class StudentFilterSet(WagtailFilterSet):
 
 
 class TeacherFilterSet(WagtailFilterSet):
-    department = _department_filter()
+    department = department_filter()
     status = django_filters.ChoiceFilter(
         label=_("Status"),
         choices=TeacherStatus.choices,
         empty_label=_("All"),
         widget=forms.RadioSelect,
     )
-    joining_date = _date_range_filter("joining_date", _("Joining date"))
+    joining_date = date_range_filter("joining_date", _("Joining date"))
 
     class Meta:
         model = Teacher
@@ -176,8 +176,8 @@ class TeacherFilterSet(WagtailFilterSet):
 
 
 class AlumniFilterSet(WagtailFilterSet):
-    department = _department_filter("student__department")
-    session = _session_filter("student__session")
+    department = department_filter("student__department")
+    session = session_filter("student__session")
     graduation_year = django_filters.NumberFilter(label=_("Graduation year"))
 
     class Meta:
@@ -189,10 +189,10 @@ class DocumentFilterSet(WagtailFilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("Type"), choices=DocumentKind.choices, empty_label=_("All types")
     )
-    department = _department_filter("student__department")
-    session = _session_filter("student__session")
-    roll = _roll_filter()
-    uploaded_at = _date_range_filter("uploaded_at__date", _("Uploaded between"))
+    department = department_filter("student__department")
+    session = session_filter("student__session")
+    roll = roll_filter()
+    uploaded_at = date_range_filter("uploaded_at__date", _("Uploaded between"))
 
     class Meta:
         model = Document
@@ -200,7 +200,7 @@ class DocumentFilterSet(WagtailFilterSet):
 
 
 class AcademicSessionFilterSet(WagtailFilterSet):
-    is_current = _boolean_filter("is_current", _("Current session"))
+    is_current = boolean_filter("is_current", _("Current session"))
 
     class Meta:
         model = AcademicSession
@@ -208,9 +208,9 @@ class AcademicSessionFilterSet(WagtailFilterSet):
 
 
 class SubjectFilterSet(WagtailFilterSet):
-    department = _department_filter()
-    semester = _semester_filter()
-    is_active = _boolean_filter("is_active", _("Active"))
+    department = department_filter()
+    semester = semester_filter()
+    is_active = boolean_filter("is_active", _("Active"))
 
     class Meta:
         model = Subject
@@ -218,17 +218,17 @@ class SubjectFilterSet(WagtailFilterSet):
 
 
 class ClassRoutineFilterSet(WagtailFilterSet):
-    department = _department_filter()
-    semester = _semester_filter()
-    shift = _shift_filter()
-    session = _session_filter()
+    department = department_filter()
+    semester = semester_filter()
+    shift = shift_filter()
+    session = session_filter()
     day_of_week = django_filters.ChoiceFilter(
         label=_("Day"), choices=Weekday.choices, empty_label=_("All days")
     )
-    subject = _subject_filter()
-    teacher = _teacher_filter()
+    subject = subject_filter()
+    teacher = teacher_filter()
     room_number = django_filters.CharFilter(lookup_expr="iexact", label=_("Room"))
-    is_active = _boolean_filter("is_active", _("Active"))
+    is_active = boolean_filter("is_active", _("Active"))
 
     class Meta:
         model = ClassRoutine
@@ -236,14 +236,14 @@ class ClassRoutineFilterSet(WagtailFilterSet):
 
 
 class AttendanceRecordFilterSet(WagtailFilterSet):
-    date = _date_range_filter("date", _("Date"))
-    department = _department_filter("student__department")
-    semester = _semester_filter()
-    shift = _shift_filter("student__shift")
-    session = _session_filter("student__session")
-    subject = _subject_filter()
-    is_present = _boolean_filter("is_present", _("Present"))
-    roll = _roll_filter()
+    date = date_range_filter("date", _("Date"))
+    department = department_filter("student__department")
+    semester = semester_filter()
+    shift = shift_filter("student__shift")
+    session = session_filter("student__session")
+    subject = subject_filter()
+    is_present = boolean_filter("is_present", _("Present"))
+    roll = roll_filter()
 
     class Meta:
         model = AttendanceRecord
@@ -257,13 +257,13 @@ class MarksRecordFilterSet(WagtailFilterSet):
         empty_label=_("All"),
         widget=forms.RadioSelect,
     )
-    department = _department_filter("student__department")
-    semester = _semester_filter()
-    shift = _shift_filter("student__shift")
-    session = _session_filter("student__session")
-    subject = _subject_filter()
-    recorded_at = _date_range_filter("recorded_at__date", _("Recorded between"))
-    roll = _roll_filter()
+    department = department_filter("student__department")
+    semester = semester_filter()
+    shift = shift_filter("student__shift")
+    session = session_filter("student__session")
+    subject = subject_filter()
+    recorded_at = date_range_filter("recorded_at__date", _("Recorded between"))
+    roll = roll_filter()
     result = django_filters.ChoiceFilter(
         label=_("Result"),
         choices=MARKS_RESULT_CHOICES,

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
 from records.filters import (
-    _department_filter,
-    _semester_filter,
-    _session_filter,
-    _shift_filter,
+    department_filter,
+    semester_filter,
+    session_filter,
+    shift_filter,
 )
 
 from .models import (
@@ -55,10 +55,10 @@ def _submitted_filter():
 
 class AdmissionApplicationFilterSet(WagtailFilterSet):
     status = _status_filter()
-    department = _department_filter("desired_department")
-    session = _session_filter()
-    semester = _semester_filter()
-    shift = _shift_filter("desired_shift")
+    department = department_filter("desired_department")
+    session = session_filter()
+    semester = semester_filter()
+    shift = shift_filter("desired_shift")
     submitted_at = _submitted_filter()
 
     class Meta:
@@ -68,7 +68,7 @@ class AdmissionApplicationFilterSet(WagtailFilterSet):
 
 class TeacherSignupFilterSet(WagtailFilterSet):
     status = _status_filter()
-    department = _department_filter()
+    department = department_filter()
     submitted_at = _submitted_filter()
 
     class Meta:
@@ -84,10 +84,10 @@ class CorrectionRequestFilterSet(WagtailFilterSet):
         choices=CorrectableField.choices,
         empty_label=_("All fields"),
     )
-    department = _department_filter("student__department")
-    session = _session_filter("student__session")
-    semester = _semester_filter("student__semester")
-    shift = _shift_filter("student__shift")
+    department = department_filter("student__department")
+    session = session_filter("student__session")
+    semester = semester_filter("student__semester")
+    shift = shift_filter("student__shift")
     submitted_at = _submitted_filter()
 
     class Meta:
