@@ -159,7 +159,23 @@ class AnonRateThrottle(_OurApiOnly, throttling.AnonRateThrottle):
 
 
 class UserRateThrottle(_OurApiOnly, throttling.UserRateThrottle):
-    """Signed-in clients, per user (``user`` rate)."""
+    """Signed-in clients, per user (``user`` rate).
+
+    The institute head (and a superuser) has the ``head`` rate instead:
+    unlimited unless set (seed 001 §7.5, "Admin: unlimited").
+    """
+
+    def allow_request(self, request, view):
+        from .roles import Role
+
+        user = getattr(request, "user", None)
+        if getattr(user, "is_authenticated", False) and (
+            user.is_superuser or getattr(user, "role", None) == Role.INSTITUTE_HEAD
+        ):
+            self.scope = "head"
+            self.rate = self.THROTTLE_RATES.get("head") or None
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

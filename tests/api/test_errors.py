@@ -70,12 +70,28 @@ def test_429_when_throttled(api, institute, monkeypatch):
         "THROTTLE_RATES",
         {**SimpleRateThrottle.THROTTLE_RATES, "user": "2/minute"},
     )
-    api.force_login(institute.head)
+    api.force_login(institute.registrar_a)
     assert api.get("/api/v1/students/").status_code == 200
     assert api.get("/api/v1/students/").status_code == 200
     response = api.get("/api/v1/students/")
     assert_error(response, 429)
     assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.django_db
+def test_the_head_is_not_throttled_unless_a_head_rate_is_set(
+    api, institute, monkeypatch
+):
+    """Seed 001 §7.5: "Admin: unlimited"; CAMPUSDESK_API_RATE_HEAD sets a limit."""
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "user": "2/minute", "head": None}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    api.force_login(institute.head)
+    for _ in range(4):
+        assert api.get("/api/v1/students/").status_code == 200
+    rates["head"] = "5/minute"
+    for _ in range(5):
+        assert api.get("/api/v1/students/").status_code == 200
+    assert_error(api.get("/api/v1/students/"), 429)
 
 
 def test_business_rule_error_is_409():
@@ -137,7 +153,7 @@ def test_wagtail_admin_api_is_not_throttled_by_ours(api, institute, monkeypatch)
     monkeypatch.setattr(
         SimpleRateThrottle,
         "THROTTLE_RATES",
-        {**SimpleRateThrottle.THROTTLE_RATES, "user": "1/minute"},
+        {**SimpleRateThrottle.THROTTLE_RATES, "user": "1/minute", "head": "1/minute"},
     )
     api.force_login(institute.head)
     for _ in range(3):

@@ -287,6 +287,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("CAMPUSDESK_API_RATE_ANON", "100/hour"),
         "user": os.environ.get("CAMPUSDESK_API_RATE_USER", "1000/hour"),
+        # The institute head: unlimited unless set (seed 001 §7.5).
+        "head": os.environ.get("CAMPUSDESK_API_RATE_HEAD", "") or None,
         "login_ip": os.environ.get("CAMPUSDESK_API_RATE_LOGIN_IP", "20/15m"),
         "login_account": os.environ.get("CAMPUSDESK_API_RATE_LOGIN_ACCOUNT", "5/15m"),
     },
