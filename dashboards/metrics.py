@@ -155,6 +155,7 @@ WINDOWS = {
     "last_30_days": _("Last 30 days"),
     "this_month": _("This month"),
     "current_session": _("Current session"),
+    "current_semester": _("Current semester (half of the current session)"),
     "last_365_days": _("Last 12 months"),
 }
 
@@ -175,7 +176,7 @@ def window_filters(window: str, today: date | None = None) -> Filters:
     if window == "this_month":
         last = calendar.monthrange(today.year, today.month)[1]
         return Filters(date_from=today.replace(day=1), date_to=today.replace(day=last))
-    if window == "current_session":
+    if window in ("current_session", "current_semester"):
         session = (
             AcademicSession.objects.filter(is_current=True)
             .order_by("-start_date")
@@ -183,10 +184,30 @@ def window_filters(window: str, today: date | None = None) -> Filters:
         )
         if session is None:
             return Filters()
+        if window == "current_semester":
+            start, end = semester_bounds(session.start_date, session.end_date, today)
+            return Filters(date_from=start, date_to=end)
         return Filters(
             date_from=session.start_date, date_to=session.end_date, session=session.pk
         )
     return Filters()
+
+
+def semester_bounds(start: date, end: date, today: date) -> tuple[date, date]:
+    """The term of a two-semester session that ``today`` falls in.
+
+    The first semester is the session's first six months, the second the rest
+    (July to December and January to June for a July session). A day before
+    the session counts as its first semester, a day after it as its second.
+    """
+    month = start.month + 6
+    year = start.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    second = min(date(year, month, day), end)
+    if today < second:
+        return start, second - timedelta(days=1)
+    return second, end
 
 
 # --- Scope ------------------------------------------------------------------------
