@@ -53,7 +53,7 @@ from .api import (
     TeacherSummarySerializer,
     students_visible_to,
 )
-from .api_support import MAX_ID, ConflictError
+from .api_support import MAX_ID, ConflictError, model_viewset_schema
 from .api_support import id_filter as _id_filter
 from .filters import MARKS_BAND_CHOICES, MARKS_RESULT_CHOICES, MarksRecordFilterSet
 from .models import (
@@ -678,24 +678,16 @@ class RecordViewSetMixin:
         )
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List attendance records"),
-    retrieve=extend_schema(summary="An attendance record"),
-    create=extend_schema(
-        summary="Record attendance (one student, one class)",
-        request=AttendanceWriteSerializer,
-        responses={201: AttendanceRecordSerializer},
-    ),
-    update=extend_schema(
-        summary="Replace an attendance record",
-        request=AttendanceWriteSerializer,
-        responses={200: AttendanceRecordSerializer},
-    ),
-    partial_update=extend_schema(
-        summary="Change an attendance record",
-        request=AttendanceWriteSerializer,
-        responses={200: AttendanceRecordSerializer},
-    ),
+@model_viewset_schema(
+    read=AttendanceRecordSerializer,
+    write=AttendanceWriteSerializer,
+    summaries={
+        "list": "List attendance records",
+        "retrieve": "An attendance record",
+        "create": "Record attendance (one student, one class)",
+        "update": "Replace an attendance record",
+        "partial_update": "Change an attendance record",
+    },
 )
 @extend_schema(tags=["attendance"])
 class AttendanceViewSet(
@@ -1270,25 +1262,17 @@ class MarksGridResultSerializer(serializers.Serializer):
 GRID_DUPLICATES = _("This student is listed more than once.")
 
 
-@extend_schema_view(
-    list=extend_schema(summary="List marks records"),
-    retrieve=extend_schema(summary="A marks record"),
-    create=extend_schema(
-        summary="Record marks",
-        request=MarksWriteSerializer,
-        responses={201: MarksRecordSerializer},
-    ),
-    update=extend_schema(
-        summary="Replace a marks record",
-        request=MarksWriteSerializer,
-        responses={200: MarksRecordSerializer},
-    ),
-    partial_update=extend_schema(
-        summary="Change a marks record",
-        request=MarksWriteSerializer,
-        responses={200: MarksRecordSerializer},
-    ),
-    destroy=extend_schema(summary="Delete a marks record", responses={204: None}),
+@model_viewset_schema(
+    read=MarksRecordSerializer,
+    write=MarksWriteSerializer,
+    summaries={
+        "list": "List marks records",
+        "retrieve": "A marks record",
+        "create": "Record marks",
+        "update": "Replace a marks record",
+        "partial_update": "Change a marks record",
+        "destroy": "Delete a marks record",
+    },
 )
 @extend_schema(tags=["marks"])
 class MarksViewSet(RecordViewSetMixin, viewsets.ModelViewSet):

@@ -27,7 +27,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
-    extend_schema_view,
 )
 from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -45,7 +44,7 @@ from .api import (
     StudentSerializer,
     departments_visible_to,
 )
-from .api_support import ConflictError, id_filter
+from .api_support import ConflictError, id_filter, model_viewset_schema
 from .models import Department, Student, Teacher, TeacherStatus
 from .permissions import ADD, CHANGE, DELETE, VIEW, scope_queryset, user_can_place
 from .viewsets import PROTECTED_MESSAGE, SCOPE_REFUSED
@@ -232,27 +231,19 @@ TEACHER_WRITE_RESPONSES = {400: INVALID}
 
 
 @extend_schema(tags=["teachers"])
-@extend_schema_view(
-    list=extend_schema(summary="List teachers"),
-    retrieve=extend_schema(summary="A teacher's record"),
-    create=extend_schema(
-        summary="Add a teacher",
-        request=TeacherWriteSerializer,
-        responses={201: TeacherSerializer, **TEACHER_WRITE_RESPONSES},
-    ),
-    update=extend_schema(
-        summary="Update a teacher",
-        request=TeacherWriteSerializer,
-        responses={200: TeacherSerializer, **TEACHER_WRITE_RESPONSES},
-    ),
-    partial_update=extend_schema(
-        summary="Update some of a teacher's fields",
-        request=TeacherWriteSerializer,
-        responses={200: TeacherSerializer, **TEACHER_WRITE_RESPONSES},
-    ),
-    destroy=extend_schema(
-        summary="Delete a teacher", responses={204: None, 409: CONFLICT}
-    ),
+@model_viewset_schema(
+    read=TeacherSerializer,
+    write=TeacherWriteSerializer,
+    errors=TEACHER_WRITE_RESPONSES,
+    destroy_errors={409: CONFLICT},
+    summaries={
+        "list": "List teachers",
+        "retrieve": "A teacher's record",
+        "create": "Add a teacher",
+        "update": "Update a teacher",
+        "partial_update": "Update some of a teacher's fields",
+        "destroy": "Delete a teacher",
+    },
 )
 class TeacherViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     """Teachers: the admin's list, detail, add, edit and delete, with its rules.
@@ -355,27 +346,19 @@ STUDENT_WRITE_RESPONSES = {400: INVALID, 409: CONFLICT}
 
 
 @extend_schema(tags=["students"])
-@extend_schema_view(
-    list=extend_schema(summary="List students"),
-    retrieve=extend_schema(summary="A student's record"),
-    create=extend_schema(
-        summary="Admit a student (roll and registration numbers are generated)",
-        request=StudentWriteSerializer,
-        responses={201: StudentSerializer, **STUDENT_WRITE_RESPONSES},
-    ),
-    update=extend_schema(
-        summary="Update a student",
-        request=StudentWriteSerializer,
-        responses={200: StudentSerializer, **STUDENT_WRITE_RESPONSES},
-    ),
-    partial_update=extend_schema(
-        summary="Update some of a student's fields",
-        request=StudentWriteSerializer,
-        responses={200: StudentSerializer, **STUDENT_WRITE_RESPONSES},
-    ),
-    destroy=extend_schema(
-        summary="Delete a student record", responses={204: None, 409: CONFLICT}
-    ),
+@model_viewset_schema(
+    read=StudentSerializer,
+    write=StudentWriteSerializer,
+    errors=STUDENT_WRITE_RESPONSES,
+    destroy_errors={409: CONFLICT},
+    summaries={
+        "list": "List students",
+        "retrieve": "A student's record",
+        "create": "Admit a student (roll and registration numbers are generated)",
+        "update": "Update a student",
+        "partial_update": "Update some of a student's fields",
+        "destroy": "Delete a student record",
+    },
     discontinue=extend_schema(
         summary="Discontinue a student (a reason is required)",
         request=DiscontinueSerializer,
@@ -473,27 +456,19 @@ DEPARTMENT_WRITE_RESPONSES = {400: INVALID}
 
 
 @extend_schema(tags=["departments"])
-@extend_schema_view(
-    list=extend_schema(summary="List departments"),
-    retrieve=extend_schema(summary="A department"),
-    create=extend_schema(
-        summary="Add a department",
-        request=DepartmentWriteSerializer,
-        responses={201: DepartmentSerializer, **DEPARTMENT_WRITE_RESPONSES},
-    ),
-    update=extend_schema(
-        summary="Update a department",
-        request=DepartmentWriteSerializer,
-        responses={200: DepartmentSerializer, **DEPARTMENT_WRITE_RESPONSES},
-    ),
-    partial_update=extend_schema(
-        summary="Update some of a department's fields",
-        request=DepartmentWriteSerializer,
-        responses={200: DepartmentSerializer, **DEPARTMENT_WRITE_RESPONSES},
-    ),
-    destroy=extend_schema(
-        summary="Delete a department", responses={204: None, 409: CONFLICT}
-    ),
+@model_viewset_schema(
+    read=DepartmentSerializer,
+    write=DepartmentWriteSerializer,
+    errors=DEPARTMENT_WRITE_RESPONSES,
+    destroy_errors={409: CONFLICT},
+    summaries={
+        "list": "List departments",
+        "retrieve": "A department",
+        "create": "Add a department",
+        "update": "Update a department",
+        "partial_update": "Update some of a department's fields",
+        "destroy": "Delete a department",
+    },
 )
 class DepartmentViewSet(PolicyViewSetMixin, viewsets.ModelViewSet):
     """Departments: everyone with a right sees theirs; only the head writes."""

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, pagination, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -304,3 +305,37 @@ class TimeOfDayFieldExtension(OpenApiSerializerFieldExtension):
             "example": "09:00:00",
             "description": "A local time of day, HH:MM[:SS].",
         }
+
+
+# --- One schema shape for a model viewset ----------------------------------------
+
+WRITE_STATUS = {"create": 201, "update": 200, "partial_update": 200}
+
+
+def model_viewset_schema(
+    *,
+    read,
+    write,
+    summaries: dict[str, str],
+    errors: dict | None = None,
+    destroy_errors: dict | None = None,
+    **extra,
+):
+    """``extend_schema_view`` of a ModelViewSet: each action's summary; the
+    writes take ``write`` and answer ``read`` (or ``errors``); ``extra`` adds
+    the viewset's own actions as they are."""
+    views = {}
+    for action, summary in summaries.items():
+        if action in WRITE_STATUS:
+            views[action] = extend_schema(
+                summary=summary,
+                request=write,
+                responses={WRITE_STATUS[action]: read, **(errors or {})},
+            )
+        elif action == "destroy":
+            views[action] = extend_schema(
+                summary=summary, responses={204: None, **(destroy_errors or {})}
+            )
+        else:
+            views[action] = extend_schema(summary=summary)
+    return extend_schema_view(**views, **extra)
