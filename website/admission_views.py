@@ -15,8 +15,6 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Length, Substr
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +30,7 @@ from records.roles import AdmissionStatus, Role
 from workflows import services
 from workflows.models import AdmissionApplication, RequestStatus
 
+from . import admission_offer
 from .forms import (
     AdmissionForm,
     DocumentUploadForm,
@@ -107,12 +106,17 @@ def serve_admission_form(page, request):
     if not page.is_open():
         return render(request, "website/admission_closed.html", {"page": page})
     if request.method != "POST":
-        form = AdmissionForm(page=page)
+        form = AdmissionForm(page=page, departments=_departments(page, request))
         return render(request, "website/admission_form_page.html", _ctx(page, form))
 
     if rate_limited(request, "admission"):
         return too_many(request, page)
-    form = AdmissionForm(request.POST, request.FILES, page=page)
+    form = AdmissionForm(
+        request.POST,
+        request.FILES,
+        page=page,
+        departments=_departments(page, request),
+    )
     if form.is_bot:
         return render(
             request,
@@ -163,6 +167,10 @@ def serve_admission_form(page, request):
     )
 
 
+def _departments(page, request) -> tuple:
+    return admission_offer.departments_for(page, request)
+
+
 def _ctx(page, form) -> dict:
     return {"page": page, "form": form}
 
@@ -171,48 +179,21 @@ def admission_apply(request, page_id: int):
     """Where the admission form posts: the page found by its id, not its path.
 
     Routing by path walks the page tree (a site lookup, then a query or two per
-    level); the form knows its page, so one query finds it, with its session.
-    Everything else Wagtail does before serving a page still happens (view
-    restrictions, allowed methods, the serve hooks); a GET goes to the page.
+    level); the form knows its page, so the page (with its session and its
+    departments, ``admission_offer``) is found by id, from the cache when it
+    is there. Everything else Wagtail does before serving a page still
+    happens (view restrictions, allowed methods, the serve hooks); a GET goes
+    to the page.
     """
-    from .models import AdmissionFormPage
-
-    try:
-        page = (
-            AdmissionFormPage.objects.live()
-            .select_related("session")
-            .annotate(any_view_restriction=Exists(_view_restrictions_on_path()))
-            .get(pk=page_id)
-        )
-    except AdmissionFormPage.DoesNotExist as error:
-        raise Http404 from error
+    page = admission_offer.live_page(page_id)
+    if page is None:
+        raise Http404
     if request.method != "POST":
         url = page.get_url(request)
         if not url:
             raise Http404
         return redirect(url)
     return _serve_like_wagtail(page, request)
-
-
-def _view_restrictions_on_path():
-    """The view restrictions ``Page.get_view_restrictions`` finds, for the outer page.
-
-    Those of the page and its ancestors (a page's path starts with each of its
-    ancestors' paths), an alias's being its source page's. Read with the page,
-    the common answer (none) costs no query of its own; when there are some,
-    Wagtail reads them as usual (``AdmissionFormPage.get_view_restrictions``).
-    """
-    from wagtail.models import PageViewRestriction
-
-    def on_path(prefix):
-        return Q(
-            **{f"{prefix}path": Substr(OuterRef("path"), 1, Length(f"{prefix}path"))}
-        )
-
-    return PageViewRestriction.objects.filter(
-        (on_path("page__") & Q(page__alias_of__isnull=True))
-        | on_path("page__aliases__")
-    )
 
 
 def _serve_like_wagtail(page, request):

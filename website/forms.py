@@ -5,9 +5,10 @@ import os
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from records.models import DocumentKind, PersonalDetails, Shift
+from records.models import Department, DocumentKind, PersonalDetails, Shift
 from records.validators import ALLOWED_UPLOAD_TYPES, sniff_upload
 from workflows.models import AdmissionApplication, TeacherSignupRequest
 
@@ -64,10 +65,57 @@ class UploadField(forms.FileField):
         return uploaded
 
 
+class OfferedChoiceField(forms.ModelChoiceField):
+    """A choice among model instances already read (a page's departments).
+
+    Rendering and validating it run no query: the choices are the instances
+    set in ``offer()``, in their order; an id not among them is refused as any
+    invalid choice is.
+    """
+
+    def __init__(self, model, **kwargs):
+        self.instances = ()
+        super().__init__(queryset=model._default_manager.none(), **kwargs)
+
+    def offer(self, instances) -> None:
+        self.instances = tuple(instances)
+        self.widget.choices = self.choices
+
+    @property
+    def choices(self):
+        return [
+            (self.prepare_value(obj), self.label_from_instance(obj))
+            for obj in self.instances
+        ]
+
+    @choices.setter
+    def choices(self, value):
+        raise AttributeError("OfferedChoiceField's choices are set by offer()")
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        for obj in self.instances:
+            if str(obj.pk) == str(value):
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"],
+            code="invalid_choice",
+            params={"value": value},
+        )
+
+
 class AdmissionForm(forms.ModelForm):
     """Property 5: every field of seed 000's admission form, plus the documents."""
 
     website = honeypot_field()
+    desired_department = OfferedChoiceField(
+        Department,
+        label=capfirst(
+            AdmissionApplication._meta.get_field("desired_department").verbose_name
+        ),
+        empty_label=None,
+    )
 
     class Meta:
         model = AdmissionApplication
@@ -77,11 +125,12 @@ class AdmissionForm(forms.ModelForm):
             "emergency_contact": forms.TextInput,
         }
 
-    def __init__(self, *args, page, **kwargs):
+    def __init__(self, *args, page, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.page = page
-        self.fields["desired_department"].queryset = page.departments.order_by("name")
-        self.fields["desired_department"].empty_label = None
+        if departments is None:
+            departments = page.departments.order_by("name")
+        self.fields["desired_department"].offer(departments)
         offered = page.offered_shifts()
         self.fields["desired_shift"].choices = [
             (value, label) for value, label in Shift.choices if value in offered

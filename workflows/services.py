@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -32,6 +32,7 @@ from records.permissions import user_scope
 from records.roles import AccountStatus, AdmissionStatus, Role
 from records.validators import ALLOWED_UPLOAD_TYPES, sniff_upload
 
+from . import tasks
 from .models import (
     AdmissionApplication,
     AdmissionDocument,
@@ -173,11 +174,9 @@ def _log(request, action: str, *, actor, note: str = "", stage=None) -> None:
 
 
 def _notify(email: str, subject: str, body: str) -> None:
-    if not email:
-        return
-    transaction.on_commit(
-        lambda: send_mail(subject, body, None, [email], fail_silently=True)
-    )
+    """Queue an e-mail to the applicant, in the transaction of the change."""
+    if email:
+        tasks.send_notification.enqueue(email, subject, body)
 
 
 def _stamp(request, user, reason: str) -> None:
@@ -185,13 +184,38 @@ def _stamp(request, user, reason: str) -> None:
     request._change_reason = reason
 
 
-def _first_stage(kind: str) -> WorkflowStage | None:
-    """The first stage of the workflow for ``kind``, read fresh (one query).
+FIRST_STAGE_KEY = "campusdesk:first-stage:%s"
+FIRST_STAGE_TIMEOUT = 300
 
-    Not cached: the institute head may reorder the stages at any moment, and a
-    request must start where the workflow starts now.
+
+def _first_stage(kind: str) -> WorkflowStage | None:
+    """The first stage of the workflow for ``kind`` (None: no workflow).
+
+    Every submission needs it and the head rarely changes it, so it is kept in
+    the cache. The institute head may reorder the stages at any moment, and a
+    request must start where the workflow starts now: saving or deleting a
+    workflow or a stage forgets it at once and again after the change commits
+    (``forget_first_stages``). A per-process cache (the development default)
+    forgets only in the process that made the change; other processes follow
+    within ``FIRST_STAGE_TIMEOUT`` seconds.
     """
-    return WorkflowStage.objects.filter(workflow__kind=kind).order_by("order").first()
+    key = FIRST_STAGE_KEY % kind
+    cached = cache.get(key)
+    if cached is not None:
+        return cached[0]
+    stage = WorkflowStage.objects.filter(workflow__kind=kind).order_by("order").first()
+    cache.set(key, (stage,), FIRST_STAGE_TIMEOUT)
+    return stage
+
+
+def forget_first_stages(**kwargs) -> None:
+    """Signal receiver: a workflow or a stage was saved or deleted."""
+
+    def forget():
+        cache.delete_many([FIRST_STAGE_KEY % kind for kind in RequestKind.values])
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def _start(request, *, acting_user) -> None:
@@ -219,16 +243,10 @@ def admission_submit(
     application.full_clean(
         exclude=["application_number", "stage", *_loaded_relations(application)]
     )
-    # One query for the first stage and the duplicate rules together; without
-    # a workflow, the duplicate check still comes first (then NO_WORKFLOW).
-    stage = _first_stage_checking_duplicates(application)
-    if stage is None:
-        _check_duplicate_application(application)
-        raise BusinessRuleError(
-            NO_WORKFLOW % {"kind": RequestKind(application.kind).label}
-        )
-    application.stage = stage
-    application.status = RequestStatus.PENDING
+    # The duplicate rules come first (also without a workflow); two plain
+    # queries cost less to build than one with both as subqueries.
+    _check_duplicate_application(application)
+    _start(application, acting_user=acting_user)
     application.application_number = _next_application_number(application.session)
     if acting_user is not None and acting_user.is_authenticated:
         application.user = acting_user
@@ -292,39 +310,6 @@ def _other_applications(application, **same):
     if application.pk:
         others = others.exclude(pk=application.pk)
     return others
-
-
-def _first_stage_checking_duplicates(application) -> WorkflowStage | None:
-    """``_first_stage`` for an admission, and the duplicate rules in the same query.
-
-    The stage row carries the number of an application already holding the
-    birth registration number, or the mobile (empty values match nothing).
-    Raises the duplicate's ValidationError; None when there is no workflow (the
-    caller then checks the duplicates on their own).
-    """
-    number = application.birth_certificate_no
-    mobile = application.mobile_student
-    query = WorkflowStage.objects.filter(workflow__kind=application.kind)
-    found = {}
-    for name, field, value in (
-        ("birth_taken_by", "birth_certificate_no", number),
-        ("mobile_taken_by", "mobile_student", mobile),
-    ):
-        if value:
-            found[name] = Subquery(
-                _other_applications(application, **{field: value}).values(
-                    "application_number"
-                )[:1]
-            )
-    stage = query.annotate(**found).order_by("order").first()
-    if stage is None:
-        return None
-    _raise_duplicate(
-        application,
-        birth=getattr(stage, "birth_taken_by", None),
-        mobile=getattr(stage, "mobile_taken_by", None),
-    )
-    return stage
 
 
 def _check_duplicate_application(application) -> None:
@@ -694,39 +679,31 @@ def _apply_admission(application, *, acting_user, reason: str) -> None:
 def _invite(user, application) -> None:
     """A set-your-password link for an approved applicant who had no account."""
     from django.conf import settings
-    from django.contrib.auth.tokens import default_token_generator
     from django.urls import reverse
     from django.utils.encoding import force_bytes
     from django.utils.http import urlsafe_base64_encode
 
+    if not application.email:
+        return
     path = reverse(
         "accounts:set_password",
-        args=[urlsafe_base64_encode(force_bytes(user.pk)), "TOKEN"],
+        args=[urlsafe_base64_encode(force_bytes(user.pk)), tasks.TOKEN],
     )
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-
-    def send():
-        # The token is made after the commit: it depends on the saved account.
-        fresh = User.objects.get(pk=user.pk)
-        link = base + path.replace("TOKEN", default_token_generator.make_token(fresh))
-        send_mail(
-            gettext("You are admitted: choose your Campusdesk password"),
-            gettext(
-                "Your application %(number)s was approved. Your username is "
-                "%(username)s. Choose your password here: %(link)s"
-            )
-            % {
-                "number": application.application_number,
-                "username": fresh.get_username(),
-                "link": link,
-            },
-            None,
-            [application.email],
-            fail_silently=True,
+    link = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    tasks.send_invitation.enqueue(
+        user.pk,
+        application.email,
+        gettext("You are admitted: choose your Campusdesk password"),
+        gettext(
+            "Your application %(number)s was approved. Your username is "
+            "%(username)s. Choose your password here: %(link)s"
         )
-
-    if application.email:
-        transaction.on_commit(send)
+        % {
+            "number": application.application_number,
+            "username": user.get_username(),
+            "link": link,
+        },
+    )
 
 
 def _apply_teacher_signup(signup, *, acting_user) -> None:

@@ -17,10 +17,11 @@ from tests.factories import AcademicSessionFactory, DepartmentFactory
 from website.models import AdmissionFormPage, HomePage
 from workflows.models import AdmissionApplication, WorkflowAction
 
-# A submission without documents: the page with whether any view restriction
-# applies to it (1), the department (1), then in one transaction the first stage
-# with the duplicate check, the number, the application, its history row, the
-# workflow action and the activity entry (6), and the transaction's own
+# A submission without documents, once the page and its departments are in the
+# cache (``website.admission_offer``): in one transaction the duplicate check,
+# the first stage, the number, the application, its history row, the workflow
+# action, the activity entry and the queued e-mail (8; the tests' task backend
+# sends at once instead of writing the task), and the transaction's own
 # statements (BEGIN, COMMIT).
 MAX_QUERIES_PER_SUBMISSION = 10
 
@@ -169,14 +170,14 @@ def test_the_form_routes_restrictions_match_wagtails(page):
     """The flag read with the page agrees with ``Page.get_view_restrictions``."""
     from django.db.models import Exists
 
-    from website.admission_views import _view_restrictions_on_path
+    from website.admission_offer import view_restrictions_on_path
 
     alias = page.create_alias(update_slug="admission-alias")
 
     def agree(target) -> bool:
         flagged = (
             AdmissionFormPage.objects.annotate(
-                any_view_restriction=Exists(_view_restrictions_on_path())
+                any_view_restriction=Exists(view_restrictions_on_path())
             )
             .get(pk=target.pk)
             .any_view_restriction
@@ -276,3 +277,138 @@ def test_without_a_workflow_duplicates_are_reported_first(client, page, cst):
     fresh = client.post(action, form_data(cst, n=2))
     assert b"There is no approval workflow" in fresh.content
     assert AdmissionApplication.objects.count() == 1
+
+
+# --- The page and its departments, kept in the cache ----------------------------------
+
+
+def test_the_page_and_its_departments_are_read_once(client, page, cst):
+    action = form_action(client, page)  # the GET reads them into the cache
+    with CaptureQueriesContext(connection) as queries:
+        client.post(action, form_data(cst))
+    tables = " ".join(query["sql"] for query in queries)
+    assert "wagtailcore_page" not in tables
+    assert "records_department" not in tables
+    assert AdmissionApplication.objects.count() == 1
+
+
+def test_a_department_added_and_published_is_offered_at_once(client, page, cst):
+    action = form_action(client, page)
+    eee = DepartmentFactory(code="EEE", name="Electrical Engineering")
+    response = client.post(action, form_data(cst, desired_department=str(eee.pk)))
+    assert b"Select a valid choice" in response.content
+    assert not AdmissionApplication.objects.exists()
+
+    page.departments.add(eee)
+    page.save_revision().publish()
+
+    assert b"Electrical Engineering" in client.get(page.url).content
+    response = client.post(action, form_data(cst, desired_department=str(eee.pk)))
+    assert AdmissionApplication.objects.get().desired_department == eee
+
+
+def test_a_department_withdrawn_is_refused_at_once(client, page, cst):
+    action = form_action(client, page)
+    eee = DepartmentFactory(code="EEE", name="Electrical Engineering")
+    page.departments.add(eee)
+    page.save_revision().publish()
+    form_action(client, page)  # cached with both
+    page.departments.remove(cst)
+    page.save_revision().publish()
+
+    response = client.post(action, form_data(cst))
+    assert b"Select a valid choice" in response.content
+    assert not AdmissionApplication.objects.exists()
+
+
+def test_a_renamed_department_shows_its_new_name(client, page, cst):
+    form_action(client, page)
+    cst.name = "Computer Science and Engineering"
+    cst.save()
+    assert b"Computer Science and Engineering" in client.get(page.url).content
+
+
+def test_new_dates_apply_at_once(client, page, cst):
+    action = form_action(client, page)
+    page.closes_on = date(2020, 1, 31)
+    page.save_revision().publish()
+    response = client.post(action, form_data(cst))
+    assert b"ADM-" not in response.content
+    assert not AdmissionApplication.objects.exists()
+
+
+def test_a_deleted_page_takes_no_applications(client, page, cst):
+    action = form_action(client, page)
+    Page.objects.get(pk=page.pk).delete()
+    assert client.post(action, form_data(cst)).status_code == 404
+    assert not AdmissionApplication.objects.exists()
+
+
+def test_a_preview_shows_the_drafts_departments(page, cst, rf):
+    """A draft's departments show in its preview, not the live page's cached ones."""
+    from website.admission_offer import departments_for, live_page
+
+    eee = DepartmentFactory(code="EEE", name="Electrical Engineering")
+    live_page(page.pk)  # cached: CST only
+    draft = AdmissionFormPage.objects.get(pk=page.pk)
+    draft.departments.add(eee)  # in memory: a draft is not saved to the page
+    request = rf.get("/")
+    request.is_preview = True
+    assert list(departments_for(draft, request)) == [cst, eee]
+    assert list(departments_for(draft, rf.get("/"))) == [cst]
+
+
+def test_the_cache_is_forgotten_again_after_commit(
+    page, cst, django_capture_on_commit_callbacks
+):
+    """A copy read by another request before the change committed is dropped."""
+    from website.admission_offer import KEY, live_page
+
+    live_page(page.pk)
+    with django_capture_on_commit_callbacks() as callbacks:
+        cst.name = "Computer Science and Engineering"
+        cst.save()
+        stale = live_page(page.pk)  # another request, still before the commit
+        assert cache.get(KEY % page.pk) is not None
+    assert stale is not None
+    for callback in callbacks:
+        callback()
+    assert cache.get(KEY % page.pk) is None
+    assert live_page(page.pk).offered_departments[0].name == (
+        "Computer Science and Engineering"
+    )
+
+
+# --- The applicant's e-mail, queued with the application ------------------------------
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_the_email_is_queued_in_the_applications_transaction(
+    client, page, cst, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    action = form_action(client, page)
+    settings.TASKS = DB_TASKS
+    response = client.post(action, form_data(cst))
+
+    application = AdmissionApplication.objects.get()
+    assert application.application_number.encode() in response.content
+    assert mail.outbox == []  # the worker sends it, not the request
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "workflows.tasks.send_notification"
+    email, subject, body = task.args_kwargs["args"]
+    assert email == "applicant1@example.com"
+    assert application.application_number in subject
+
+
+def test_a_refused_submission_queues_no_email(client, page, cst, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    action = form_action(client, page)
+    settings.TASKS = DB_TASKS
+    client.post(action, form_data(cst, n=1))
+    client.post(action, form_data(cst, n=2, mobile_student="01800000001"))
+    assert AdmissionApplication.objects.count() == 1
+    assert DBTaskResult.objects.count() == 1

@@ -388,3 +388,45 @@ def test_an_applicant_without_an_account_is_invited_to_choose_a_password(
     assert response.status_code == 302
     user = User.objects.get(pk=Student.objects.get().user_id)
     assert user.check_password("Bangla-1234-Secure")
+
+
+def test_a_new_first_stage_applies_to_the_next_submission(
+    default_workflows, cst, session, head
+):
+    """The first stage is kept in the cache, and forgotten when stages change."""
+    from django.contrib.auth.models import Group
+
+    first = services.admission_submit(**application_fields(cst, session))
+    assert first.stage.name == "Registrar review"
+
+    workflow = Workflow.objects.get(kind="admission")
+    for stage in workflow.stages.order_by("-order"):
+        stage.order += 1
+        stage.save()
+    WorkflowStage.objects.create(
+        workflow=workflow,
+        order=1,
+        name="Document check",
+        group=Group.objects.get(name="Registrars"),
+    )
+    second = services.admission_submit(
+        **application_fields(
+            cst,
+            session,
+            birth_certificate_no="20081234567890999",
+            mobile_student="01812345999",
+        )
+    )
+    assert second.stage.name == "Document check"
+
+    AdmissionApplication.objects.all().delete()  # their stages are protected
+    workflow.delete()
+    with pytest.raises(BusinessRuleError, match="no approval workflow"):
+        services.admission_submit(
+            **application_fields(
+                cst,
+                session,
+                birth_certificate_no="20081234567890888",
+                mobile_student="01812345888",
+            )
+        )

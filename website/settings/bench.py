@@ -11,7 +11,6 @@ ALLOWED_HOSTS = ["*"]
 TASKS = {
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
-        "ENQUEUE_ON_COMMIT": False,
     }
 }
 
