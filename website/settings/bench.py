@@ -21,3 +21,12 @@ if os.environ.get("CAMPUSDESK_BENCH_URLS"):
     # e-mail in the database (one INSERT) and `manage.py db_worker` sends it.
     # (The benchmark process itself keeps running tasks at once.)
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+if os.environ.get("CAMPUSDESK_BENCH_CACHE") == "production":
+    # Production's default cache: the database cache every server process shares.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "campusdesk_cache",
+        }
+    }
