@@ -10,8 +10,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords
 
 from .roles import AccountStatus, AdmissionStatus, Role, initial_account_status
@@ -92,6 +94,32 @@ class RecordHistory(HistoricalRecords):
             if name != model._meta.pk.name:
                 field.db_index = False
         return fields
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        descriptor = sender.__dict__.get(self.manager_name)
+        if type(descriptor) is HistoryDescriptor:
+            shared = _SharedManagerClassDescriptor(
+                descriptor.model,
+                manager=descriptor.manager_class,
+                queryset=descriptor.queryset_class,
+            )
+            setattr(sender, self.manager_name, shared)
+
+
+class _SharedManagerClassDescriptor(HistoryDescriptor):
+    """``record.history``, with its manager class made once.
+
+    simple-history's descriptor builds a new manager class (``from_queryset``
+    creates a class) on every access, and every history row written reads it.
+    """
+
+    @cached_property
+    def _manager_class(self):
+        return self.manager_class.from_queryset(self.queryset_class)
+
+    def __get__(self, instance, owner):
+        return self._manager_class(self.model, instance)
 
 
 def record_history(**kwargs) -> HistoricalRecords:
