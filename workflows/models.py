@@ -103,6 +103,10 @@ class RequestStatus(models.TextChoices):
 
 
 DECIDED = (RequestStatus.APPROVED, RequestStatus.REJECTED, RequestStatus.WITHDRAWN)
+# An application that still counts for the duplicate rules.
+LIVE_APPLICATION = ~models.Q(
+    status__in=[RequestStatus.REJECTED, RequestStatus.WITHDRAWN]
+)
 
 
 class ApprovalRequest(RecordModel):
@@ -194,10 +198,24 @@ class AdmissionApplication(PersonalDetails, ApprovalRequest):
         ordering = ["-submitted_at", "-pk"]
         verbose_name = _("admission application")
         verbose_name_plural = _("admission applications")
+        constraints = [
+            # The duplicate rules (``workflows.services``), kept by the database
+            # so that two submissions at the same moment (a double click) make
+            # one application: a session's live applications (not rejected or
+            # withdrawn) differ in birth registration number and in mobile.
+            models.UniqueConstraint(
+                fields=["session", "birth_certificate_no"],
+                condition=LIVE_APPLICATION & ~models.Q(birth_certificate_no=""),
+                name="one_live_application_per_birth_number",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "mobile_student"],
+                condition=LIVE_APPLICATION & ~models.Q(mobile_student=""),
+                name="one_live_application_per_mobile",
+            ),
+        ]
         indexes = [
             models.Index(fields=["status", "stage"]),
-            models.Index(fields=["session", "birth_certificate_no"]),
-            models.Index(fields=["session", "mobile_student"]),
             # The dashboards' admissions by date (INCLUDE on PostgreSQL only).
             models.Index(
                 fields=["submitted_at"],

@@ -17,7 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -34,6 +34,7 @@ from records.validators import ALLOWED_UPLOAD_TYPES, sniff_upload
 
 from . import tasks
 from .models import (
+    LIVE_APPLICATION,
     AdmissionApplication,
     AdmissionDocument,
     CorrectionDocument,
@@ -234,18 +235,32 @@ def _next_application_number(session) -> str:
     return f"ADM-{session.start_date.year}-{value:05d}"
 
 
-@transaction.atomic
 def admission_submit(
     *, acting_user: User | None = None, **fields
 ) -> AdmissionApplication:
-    """Property 5: a complete form makes a pending application, numbered."""
+    """Property 5: a complete form makes a pending application, numbered.
+
+    The duplicate rules are kept by the database (the application's unique
+    constraints): two identical submissions at the same moment make one
+    application, and the other is told which application holds the number.
+    """
+    try:
+        return _admission_submit(acting_user=acting_user, **fields)
+    except IntegrityError:
+        # Rolled back; which application holds the number or the mobile?
+        _check_duplicate_application(AdmissionApplication(**fields))
+        raise
+
+
+@transaction.atomic
+def _admission_submit(*, acting_user, **fields) -> AdmissionApplication:
     application = AdmissionApplication(**fields)
     application.full_clean(
-        exclude=["application_number", "stage", *_loaded_relations(application)]
+        exclude=["application_number", "stage", *_loaded_relations(application)],
+        validate_constraints=False,  # the duplicate rules: by the INSERT itself
     )
-    # The duplicate rules come first (also without a workflow); two plain
-    # queries cost less to build than one with both as subqueries.
-    _check_duplicate_application(application)
+    if _first_stage(application.kind) is None:
+        _check_duplicate_application(application)  # reported before NO_WORKFLOW
     _start(application, acting_user=acting_user)
     application.application_number = _next_application_number(application.session)
     if acting_user is not None and acting_user.is_authenticated:
@@ -305,8 +320,8 @@ def _loaded_relations(instance) -> list[str]:
 def _other_applications(application, **same):
     """The session's live applications (not rejected or withdrawn) but this one."""
     others = AdmissionApplication.objects.filter(
-        session=application.session_id, **same
-    ).exclude(status__in=(RequestStatus.REJECTED, RequestStatus.WITHDRAWN))
+        LIVE_APPLICATION, session=application.session_id, **same
+    )
     if application.pk:
         others = others.exclude(pk=application.pk)
     return others

@@ -430,3 +430,57 @@ def test_a_new_first_stage_applies_to_the_next_submission(
                 mobile_student="01812345888",
             )
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_submission_makes_one_application(on_postgres):
+    """The second of two identical submissions made while the first is still
+    being saved is refused as a duplicate (the database keeps the rule)."""
+    if not on_postgres:
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so there is no race")
+    import time
+
+    from django.apps import apps as registry
+    from django.db import transaction
+
+    from workflows.migrations import _defaults
+
+    _defaults.create(registry, connection.alias)
+    cst = DepartmentFactory(code="CST", name="Computer Science and Technology")
+    session = AcademicSessionFactory(
+        name="2026-27", start_date=date(2026, 7, 1), end_date=date(2027, 6, 30)
+    )
+    first_saved = threading.Event()
+    outcomes = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                services.admission_submit(**application_fields(cst, session))
+                first_saved.set()
+                time.sleep(1)  # the second submission arrives meanwhile
+            outcomes["first"] = "submitted"
+        finally:
+            first_saved.set()
+            connection.close()
+
+    def second():
+        try:
+            first_saved.wait(timeout=30)
+            services.admission_submit(**application_fields(cst, session))
+            outcomes["second"] = "submitted"
+        except ValidationError as error:
+            outcomes["second"] = " ".join(error.messages)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    (application,) = AdmissionApplication.objects.all()
+    assert outcomes["first"] == "submitted"
+    assert application.application_number in outcomes["second"]
+    assert WorkflowAction.objects.count() == 1
+    assert ActivityLog.objects.filter(entity_type="admissionapplication").count() == 1
