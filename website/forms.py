@@ -65,6 +65,28 @@ class UploadField(forms.FileField):
         return uploaded
 
 
+class FixedChoiceField(forms.TypedChoiceField):
+    """A model field's fixed choices (gender, division, exam board...).
+
+    Every form instance deep-copies its fields; these choices never change
+    per form, so the copies share them instead of copying every pair. A form
+    that needs other choices assigns a new list (``field.choices = ...``),
+    which replaces the shared one for that form only.
+    """
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result
+
+
+def fixed_choices_formfield(model_field, **kwargs):
+    """``Meta.formfield_callback``: model fields with choices get FixedChoiceField."""
+    if model_field.choices:
+        kwargs.setdefault("choices_form_class", FixedChoiceField)
+    return model_field.formfield(**kwargs)
+
+
 class OfferedChoiceField(forms.ModelChoiceField):
     """A choice among model instances already read (a page's departments).
 
@@ -120,6 +142,7 @@ class AdmissionForm(forms.ModelForm):
     class Meta:
         model = AdmissionApplication
         fields = [*PERSONAL_FIELDS, "desired_department", "desired_shift"]
+        formfield_callback = fixed_choices_formfield
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "emergency_contact": forms.TextInput,
