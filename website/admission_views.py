@@ -57,15 +57,24 @@ def status_url(application) -> str:
 
 
 def rate_limited(request, scope: str) -> bool:
-    """Count one submission from this IP; True once over the hourly limit."""
+    """Count one submission from this IP; True once over the hourly limit.
+
+    The count is added to first: it usually exists, and with the database
+    cache of production settings each cache call is several queries.
+    """
     limit = getattr(settings, "CAMPUSDESK_ADMISSION_RATE_PER_HOUR", 10)
     key = f"campusdesk:rate:{scope}:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, timeout=3600)
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        count = 1
+    except ValueError:  # the address's first submission this hour
+        if cache.add(key, 1, timeout=3600):
+            count = 1
+        else:  # another request from it counted first
+            try:
+                count = cache.incr(key)
+            except ValueError:  # and expired meanwhile
+                cache.set(key, 1, timeout=3600)
+                count = 1
     return count > limit
 
 
