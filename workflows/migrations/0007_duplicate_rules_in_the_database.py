@@ -6,7 +6,8 @@ two submissions at the same moment could both pass. Two partial unique indexes
 now keep it (they also serve the duplicate lookups the two plain indexes did).
 
 Applications that already break a rule (made by such a double submission) stop
-the migration with a list of them: withdraw or reject the extra ones first.
+the migration with a list of them: reject the extra ones first (or have their
+applicants withdraw them).
 """
 
 from django.conf import settings
@@ -37,7 +38,8 @@ def refuse_existing_duplicates(apps, schema_editor):
     if clashes:
         raise RuntimeError(
             "These live admission applications share a birth registration number "
-            "or a mobile within a session; withdraw or reject the extra ones, "
+            "or a mobile within a session; reject the extra ones (or have their "
+            "applicants withdraw them), "
             "then migrate again:\n  " + "\n  ".join(clashes)
         )
 
