@@ -19,12 +19,13 @@ import time
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from . import ratelimit
 
 TOKEN_KEYWORDS = (b"token", b"bearer")
 INVALID_TOKEN = _("Invalid or revoked API token.")
@@ -167,34 +168,25 @@ def _login_limits(request, username: str):
 
 def login_locked_until(request, username: str) -> float | None:
     """The time (epoch seconds) sign-in opens again, or None if it is open."""
-    now = time.time()
     until = None
     for key, rate in _login_limits(request, username):
         limit, _window = parse_rate(rate)
-        reset_at = cache.get(f"{key}:reset")
-        if reset_at and reset_at > now and (cache.get(key) or 0) >= limit:
-            until = max(until or 0, reset_at)
+        counted = ratelimit.peek(key)
+        if counted is not None and counted.count >= limit:
+            until = max(until or 0, counted.reset_at)
     return until
 
 
 def login_failed(request, username: str) -> None:
     """Count one failed sign-in for the IP address and for the account."""
-    now = time.time()
     for key, rate in _login_limits(request, username):
         _limit, window = parse_rate(rate)
-        cache.add(f"{key}:reset", now + window, timeout=window)
-        cache.add(key, 0, timeout=window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            cache.set(f"{key}:reset", now + window, timeout=window)
+        ratelimit.attempt(key, window)
 
 
 def login_succeeded(request, username: str) -> None:
     """A correct password clears the account's count (not the IP address's)."""
-    key = _login_limits(request, username)[1][0]
-    cache.delete_many([key, f"{key}:reset"])
+    ratelimit.clear(_login_limits(request, username)[1][0])
 
 
 def lockout_error(until: float) -> exceptions.Throttled:

@@ -12,7 +12,6 @@ from contextlib import nullcontext
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -23,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.views import serve_chain
 
+from records import ratelimit
 from records.activity import client_ip
 from records.errors import BusinessRuleError
 from records.models import Student
@@ -57,25 +57,10 @@ def status_url(application) -> str:
 
 
 def rate_limited(request, scope: str) -> bool:
-    """Count one submission from this IP; True once over the hourly limit.
-
-    The count is added to first: it usually exists, and with the database
-    cache of production settings each cache call is several queries.
-    """
+    """Count one submission from this IP; True once over the hourly limit."""
     limit = getattr(settings, "CAMPUSDESK_ADMISSION_RATE_PER_HOUR", 10)
     key = f"campusdesk:rate:{scope}:{client_ip(request) or 'unknown'}"
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the address's first submission this hour
-        if cache.add(key, 1, timeout=3600):
-            count = 1
-        else:  # another request from it counted first
-            try:
-                count = cache.incr(key)
-            except ValueError:  # and expired meanwhile
-                cache.set(key, 1, timeout=3600)
-                count = 1
-    return count > limit
+    return ratelimit.attempt(key, 3600).count > limit
 
 
 def too_many(request, page):

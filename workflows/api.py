@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 
 from django.contrib.auth import login, password_validation
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -34,7 +33,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from records import api_auth
+from records import api_auth, ratelimit
 from records import services as record_services
 from records.activity import client_ip
 from records.api import (
@@ -145,21 +144,14 @@ def _throttle_registration(request) -> None:
 
     limit, window = api_auth.parse_rate(api_settings.DEFAULT_THROTTLE_RATES["login_ip"])
     key = f"campusdesk:register:ip:{client_ip(request) or 'unknown'}"
-    now = time.time()
-    cache.add(f"{key}:reset", now + window, timeout=window)
-    cache.add(key, 0, timeout=window)
-    reset_at = cache.get(f"{key}:reset") or now + window
-    if (cache.get(key) or 0) >= limit:
-        wait = max(1, int(reset_at - now + 0.999))
+    counted = ratelimit.peek(key)
+    if counted is not None and counted.count >= limit:
+        wait = max(1, int(counted.reset_at - time.time() + 0.999))
         raise exceptions.Throttled(
             wait=wait,
             detail=TOO_MANY_REGISTRATIONS % {"minutes": max(1, (wait + 59) // 60)},
         )
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        cache.set(f"{key}:reset", now + window, timeout=window)
+    ratelimit.attempt(key, window)
 
 
 def _throttle_submission(request, scope: str) -> None:
