@@ -59,10 +59,13 @@ def _count_key(key: str, reset_at: float) -> str:
 
 def _window_end(key: str, window: int, now: float) -> float:
     reset_key = _reset_key(key)
+    reset_at = cache.get(reset_key)
+    if reset_at is not None and reset_at > now:  # the usual case: one read
+        return reset_at
     if cache.add(reset_key, now + window, timeout=window):
         return now + window
-    reset_at = cache.get(reset_key)
-    if reset_at is None or reset_at <= now:  # ended between the two calls
+    reset_at = cache.get(reset_key)  # another request opened the window
+    if reset_at is None or reset_at <= now:  # or it ended meanwhile
         cache.set(reset_key, now + window, timeout=window)
         return now + window
     return reset_at
